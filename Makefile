@@ -10,15 +10,20 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 TESTLIBS = $(shell pkg-config --libs check)
 
-STAGES  := util watch proxy rules hostport masq
-LIB_SRC := $(filter-out proxy/main.c,$(wildcard $(addsuffix /*.c,$(STAGES))))
+STAGES  := util watch proxy rules hostport masq cni
+LIB_SRC := $(filter-out proxy/main.c cni/main.c,$(wildcard $(addsuffix /*.c,$(STAGES))))
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
 SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TESTS   := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
-ALL_SRC := $(wildcard $(addsuffix /*.[ch],$(STAGES) cni) tests/unit/*.[ch])
+ALL_SRC := $(wildcard $(addsuffix /*.[ch],$(STAGES)) tests/unit/*.[ch])
 
 .PHONY: all test e2e bench format lint clean help example
-all: kube-nfproxy
+all: kube-nfproxy nfbridge
+
+# The CNI plugin: cni/main.c plus the library (cni/ uses util/ and watch/,
+# nothing of rules/).
+nfbridge: build/cni/main.o build/libnfp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 kube-nfproxy: build/proxy/main.o build/libnfp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -65,7 +70,7 @@ format:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -I. --std=c11 \
-		$(addsuffix /,$(STAGES) cni) tests/unit
+		$(addsuffix /,$(STAGES)) tests/unit
 
 clean:
 	rm -rf build kube-nfproxy nfbridge
