@@ -17,7 +17,7 @@ SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TESTS   := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
 ALL_SRC := $(wildcard $(addsuffix /*.[ch],$(STAGES)) tests/unit/*.[ch])
 
-.PHONY: all test e2e bench format lint clean help example
+.PHONY: all test ruleset e2e check bench format lint clean help example
 all: kube-nfproxy nfbridge
 
 # The CNI plugin: cni/main.c plus the library (cni/ uses util/ and watch/,
@@ -54,8 +54,16 @@ test: $(TESTS)
 		./$$t || fail=1; \
 	done; exit $$fail
 
-e2e: kube-nfproxy
+# The printed rulesets loaded by nft / iptables-restore in a namespace.
+ruleset: kube-nfproxy
+	tests/ruleset/run.sh
+
+e2e: kube-nfproxy nfbridge
 	tests/e2e/run.sh
+
+# Everything: build warning-free, unit suites under ASan/UBSan, ruleset
+# loads, end-to-end scenarios. This is what CI runs.
+check: all test ruleset e2e
 
 bench: kube-nfproxy
 	tests/bench/run.sh
@@ -76,6 +84,6 @@ clean:
 	rm -rf build kube-nfproxy nfbridge
 
 help:
-	@echo "make | make test | make e2e | make bench | make format | make lint | make example"
+	@echo "make | make test | make ruleset | make e2e | make check | make bench | make format | make lint | make example"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,8 +1,107 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdio.h>
+/* kube-nfproxy: the entry point. Parses flags and runs one of the jobs. */
+#include "proxy/log.h"
+#include "proxy/options.h"
+#include "proxy/plan_build.h"
+#include "proxy/render.h"
+#include "proxy/snapshot.h"
+#include "proxy/version.h"
 
-int main(void)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 2
+
+static void plan_config_from(const struct nfp_options *o,
+			     struct plan_config *cfg)
 {
-	fprintf(stderr, "kube-nfproxy: not built yet\n");
-	return 1;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->hostname = o->hostname;
+	cfg->cluster_cidrs = o->cluster_cidrs;
+	cfg->n_cluster_cidrs = o->n_cluster_cidrs;
+	cfg->nodeport_cidrs = o->nodeport_cidrs;
+	cfg->n_nodeport_cidrs = o->n_nodeport_cidrs;
+	cfg->masquerade_all = o->masquerade_all;
+	cfg->egress_masq = o->egress_masq;
+	if (o->non_masq_set) {
+		cfg->non_masq_cidrs = o->non_masq_cidrs;
+		cfg->n_non_masq_cidrs = o->n_non_masq_cidrs;
+	}
+}
+
+/*
+ * Read the snapshot and build the plan. Input problems are logged and do
+ * not stop the job: the objects that decoded still count.
+ */
+static int plan_from_snapshot(const struct nfp_options *o, struct plan *plan)
+{
+	struct k8s_cluster cluster = { 0 };
+	struct diag_list diags = { 0 };
+	struct plan_config cfg;
+	int ret;
+
+	ret = snapshot_load(o->input, &cluster, &diags);
+	log_diags(&diags, o->input);
+	diag_list_free(&diags);
+	if (ret && ret != -EINVAL) {
+		log_error("cannot read %s: %s", o->input, strerror(-ret));
+		k8s_cluster_clear(&cluster);
+		return ret;
+	}
+	plan_config_from(o, &cfg);
+	plan_build(&cluster, &cfg, plan, &diags);
+	log_diags(&diags, "plan");
+	diag_list_free(&diags);
+	k8s_cluster_clear(&cluster);
+	return 0;
+}
+
+static int run_dry_run(const struct nfp_options *o)
+{
+	struct diag_list diags = { 0 };
+	struct plan plan;
+	char *text;
+
+	if (!o->input) {
+		log_error("--dry-run needs --input FILE (a kubectl get -o json snapshot, or - for stdin)");
+		return EXIT_USAGE;
+	}
+	if (plan_from_snapshot(o, &plan))
+		return EXIT_FAILURE;
+	text = render_ruleset(&plan, o->mode, &diags);
+	log_diags(&diags, "rules");
+	diag_list_free(&diags);
+	plan_free(&plan);
+	if (!text)
+		return EXIT_FAILURE;
+	fputs(text, stdout);
+	free(text);
+	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct nfp_options opts;
+	char err[512];
+
+	if (nfp_options_parse(argc, argv, &opts, err, sizeof(err))) {
+		fprintf(stderr, "kube-nfproxy: %s\n", err);
+		return EXIT_USAGE;
+	}
+	log_set_verbosity(opts.verbosity);
+	if (opts.help) {
+		nfp_options_usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (opts.version) {
+		printf("kube-nfproxy %s\n", NFP_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (opts.dry_run)
+		return run_dry_run(&opts);
+	fprintf(stderr,
+		"kube-nfproxy: nothing to do: give --dry-run --input FILE (see --help)\n");
+	return EXIT_USAGE;
 }

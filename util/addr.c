@@ -117,6 +117,16 @@ int nfp_cidr_cmp(const struct nfp_cidr *a, const struct nfp_cidr *b)
 	return 0;
 }
 
+int nfp_addr_qcmp(const void *a, const void *b)
+{
+	return nfp_addr_cmp(a, b);
+}
+
+int nfp_cidr_qcmp(const void *a, const void *b)
+{
+	return nfp_cidr_cmp(a, b);
+}
+
 bool nfp_addr_eq(const struct nfp_addr *a, const struct nfp_addr *b)
 {
 	return nfp_addr_cmp(a, b) == 0;

@@ -41,6 +41,9 @@ size_t nfp_addr_len(int family);
 /* Total order: family first, then bytes. */
 int nfp_addr_cmp(const struct nfp_addr *a, const struct nfp_addr *b);
 int nfp_cidr_cmp(const struct nfp_cidr *a, const struct nfp_cidr *b);
+/* qsort() comparators over arrays of struct nfp_addr / struct nfp_cidr. */
+int nfp_addr_qcmp(const void *a, const void *b);
+int nfp_cidr_qcmp(const void *a, const void *b);
 bool nfp_addr_eq(const struct nfp_addr *a, const struct nfp_addr *b);
 /* True if a is inside c (same family). */
 bool nfp_cidr_contains(const struct nfp_cidr *c, const struct nfp_addr *a);
