@@ -1,7 +1,7 @@
 # kube-nfproxy — see README.md. `make help` lists the targets.
 
 CC      ?= cc
-PKGS    := libnftnl libmnl libiptc jansson libcurl
+PKGS    := libnftnl libmnl libiptc libnetfilter_conntrack jansson libcurl
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -I. -D_GNU_SOURCE \
            $(shell pkg-config --cflags $(PKGS))
@@ -29,22 +29,25 @@ kube-nfproxy: build/proxy/main.o build/libnfp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/libnfp.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 build/san/libnfp.a: $(SAN_OBJ)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 build/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 build/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+	@echo "  CC san  $<"
+	@$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 build/tests/%: tests/unit/%.c tests/unit/testutil.h build/san/libnfp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $< build/san/libnfp.a $(LDLIBS) $(TESTLIBS)
+	@echo "  LD san  $@"
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $< build/san/libnfp.a $(LDLIBS) $(TESTLIBS)
 
 # Every Check suite, built with ASan and UBSan; run from the repo root so
 # that golden files are found. CK_FORK=no keeps ASan's reports readable.

@@ -80,6 +80,13 @@ int cni_ipam_release(struct cni_ipam *ipam, const char *id,
 int cni_ipam_gc(struct cni_ipam *ipam, const struct cni_attachment *valid,
 		size_t n);
 
+/*
+ * Whether an ADD could write the pool of network under data_dir: the
+ * deepest part of <data_dir>/<network> that exists must be a writable
+ * directory. Creates nothing. Returns 0 or -errno (-EROFS, -EACCES, ...).
+ */
+int cni_ipam_writable(const char *data_dir, const char *network);
+
 /* First and last address that may be handed out of subnet: false when
  * there is none (an IPv4 /31 or /32, an IPv6 /127 or /128). */
 bool cni_ipam_range(const struct nfp_cidr *subnet, struct nfp_addr *first,

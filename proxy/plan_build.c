@@ -181,7 +181,8 @@ static void select_with_fallback(const struct candidates *cs, bool local_only,
 	if (out->n == 0)
 		select_eps(cs, EP_FALLBACK, local_only, false, zone, node,
 			   out);
-	qsort(out->items, out->n, sizeof(*out->items), plan_endpoint_cmp);
+	if (out->n)
+		qsort(out->items, out->n, sizeof(*out->items), plan_endpoint_cmp);
 }
 
 static struct plan_endpoint *ep_list_copy(const struct ep_list *l, size_t *n)

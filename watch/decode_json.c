@@ -84,8 +84,7 @@ static const char *form_name(enum k8s_str_form form)
 }
 
 /* A usable metadata string for messages: valid form, length in [1, max]. */
-static const char *who_part(const json_t *v, size_t max,
-			    enum k8s_str_form form)
+static const char *who_part(const json_t *v, size_t max, enum k8s_str_form form)
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
@@ -110,8 +109,8 @@ void k8s_jctx_init(struct k8s_jctx *x, const char *kind, const json_t *o,
 	if (!name)
 		name = UNNAMED;
 	if (namespaced) {
-		if (!ns_v || (json_is_string(ns_v) &&
-			      json_string_length(ns_v) == 0))
+		if (!ns_v ||
+		    (json_is_string(ns_v) && json_string_length(ns_v) == 0))
 			ns = DEFAULT_NAMESPACE;
 		else
 			ns = who_part(ns_v, K8S_MAX_LABEL, K8S_STR_DNS_LABEL);
@@ -228,7 +227,7 @@ static void show(struct strbuf *sb, const json_t *v)
 static int vbad(struct k8s_jctx *x, const char *shown, const char *want_fmt,
 		va_list ap)
 {
-	struct strbuf want = { 0 };
+	struct strbuf want = {0};
 
 	strbuf_vaddf(&want, want_fmt, ap);
 	if (x->path.len)
@@ -244,7 +243,7 @@ static int vbad(struct k8s_jctx *x, const char *shown, const char *want_fmt,
 int k8s_json_bad(struct k8s_jctx *x, const json_t *got, const char *want_fmt,
 		 ...)
 {
-	struct strbuf shown = { 0 };
+	struct strbuf shown = {0};
 	va_list ap;
 	int err;
 
@@ -264,7 +263,7 @@ static int bad_str(struct k8s_jctx *x, const char *s, size_t len,
 static int bad_str(struct k8s_jctx *x, const char *s, size_t len,
 		   const char *want_fmt, ...)
 {
-	struct strbuf shown = { 0 };
+	struct strbuf shown = {0};
 	va_list ap;
 	int err;
 
@@ -330,6 +329,19 @@ int k8s_json_strdup(struct k8s_jctx *x, const json_t *parent, const char *key,
 	int err = k8s_json_str(x, parent, key, max, form, required, &s);
 
 	*out = err ? NULL : xstrdup_null(s);
+	return err;
+}
+
+int k8s_json_strdup_nonempty(struct k8s_jctx *x, const json_t *parent,
+			     const char *key, size_t max,
+			     enum k8s_str_form form, char **out)
+{
+	int err = k8s_json_strdup(x, parent, key, max, form, false, out);
+
+	if (*out && !**out) {
+		free(*out);
+		*out = NULL;
+	}
 	return err;
 }
 
@@ -399,7 +411,7 @@ int k8s_json_enum(struct k8s_jctx *x, const json_t *parent, const char *key,
 {
 	size_t mark;
 	const json_t *v = begin(x, parent, key, &mark);
-	struct strbuf want = { 0 };
+	struct strbuf want = {0};
 	const char *s = json_string_value(v);
 	int err;
 
@@ -462,8 +474,8 @@ int k8s_json_ip(struct k8s_jctx *x, const json_t *parent, const char *key,
 	if (!s || json_string_length(v) > K8S_MAX_IP_STR ||
 	    nfp_addr_parse(s, out) < 0 || (family && out->family != family)) {
 		memset(out, 0, sizeof(*out));
-		return end(x, mark, k8s_json_bad(x, v, "%s",
-						 family_want(family)));
+		return end(x, mark,
+			   k8s_json_bad(x, v, "%s", family_want(family)));
 	}
 	return end(x, mark, 0);
 }
@@ -495,8 +507,8 @@ int k8s_json_cidr(struct k8s_jctx *x, const json_t *parent, const char *key,
 	return end(x, mark, 0);
 }
 
-int k8s_json_ip_list(struct k8s_jctx *x, const json_t *parent,
-		     const char *key, struct nfp_addr **arr, size_t *n)
+int k8s_json_ip_list(struct k8s_jctx *x, const json_t *parent, const char *key,
+		     struct nfp_addr **arr, size_t *n)
 {
 	size_t mark, cap = *n, i;
 	const json_t *a, *e;
@@ -602,8 +614,8 @@ int k8s_json_meta(struct k8s_jctx *x, const json_t *o, bool namespaced,
 		err = k8s_json_strdup(x, md, "namespace", K8S_MAX_LABEL,
 				      K8S_STR_DNS_LABEL, false, &out->ns);
 	if (!err)
-		err = k8s_json_strdup(x, md, "uid", K8S_MAX_TOKEN,
-				      K8S_STR_TEXT, false, &out->uid);
+		err = k8s_json_strdup(x, md, "uid", K8S_MAX_TOKEN, K8S_STR_TEXT,
+				      false, &out->uid);
 	if (!err)
 		err = k8s_json_strdup(x, md, "resourceVersion", K8S_MAX_TOKEN,
 				      K8S_STR_TEXT, false,

@@ -24,11 +24,11 @@
 #include "watch/k8s.h"
 
 /* Limits the API server enforces; anything longer is not a real object. */
-#define K8S_MAX_NAME 253 /* DNS-1123 subdomain: object and node names */
-#define K8S_MAX_LABEL 63 /* DNS label: namespaces, port names, values */
+#define K8S_MAX_NAME 253      /* DNS-1123 subdomain: object and node names */
+#define K8S_MAX_LABEL 63      /* DNS label: namespaces, port names, values */
 #define K8S_MAX_LABEL_KEY 317 /* prefix (253) '/' name (63) */
-#define K8S_MAX_TOKEN 128 /* uid, resourceVersion, phase, types */
-#define K8S_MAX_IP_STR 64 /* longest textual address we try to parse */
+#define K8S_MAX_TOKEN 128     /* uid, resourceVersion, phase, types */
+#define K8S_MAX_IP_STR 64     /* longest textual address we try to parse */
 #define K8S_MAX_CIDR_STR 72
 #define K8S_MAX_TIMESTAMP 64
 #define K8S_MAX_AFFINITY_TIMEOUT 86400
@@ -39,16 +39,16 @@
 
 /* What an object is called in messages, and where in it we are. */
 struct k8s_jctx {
-	const char *kind; /* "Service" */
+	const char *kind;      /* "Service" */
 	char who[K8S_WHO_LEN]; /* "default/web", "node-a" or "<unnamed>" */
-	struct strbuf path; /* JSON path of the value being read */
+	struct strbuf path;    /* JSON path of the value being read */
 	struct diag_list *d;
 };
 
 /* The character set a string must match, beyond being printable. */
 enum k8s_str_form {
-	K8S_STR_TEXT, /* any printable string */
-	K8S_STR_DNS_LABEL, /* [a-z0-9-], alphanumeric at both ends */
+	K8S_STR_TEXT,	       /* any printable string */
+	K8S_STR_DNS_LABEL,     /* [a-z0-9-], alphanumeric at both ends */
 	K8S_STR_DNS_SUBDOMAIN, /* labels joined by dots */
 };
 
@@ -92,6 +92,10 @@ int k8s_json_str(struct k8s_jctx *x, const json_t *parent, const char *key,
 int k8s_json_strdup(struct k8s_jctx *x, const json_t *parent, const char *key,
 		    size_t max, enum k8s_str_form form, bool required,
 		    char **out);
+/* The same, optional, with an empty string counted as absent. */
+int k8s_json_strdup_nonempty(struct k8s_jctx *x, const json_t *parent,
+			     const char *key, size_t max,
+			     enum k8s_str_form form, char **out);
 /* An integer in [min, max]. */
 int k8s_json_int(struct k8s_jctx *x, const json_t *parent, const char *key,
 		 long long min, long long max, bool required, long long *out);
@@ -117,8 +121,8 @@ int k8s_json_ip(struct k8s_jctx *x, const json_t *parent, const char *key,
 int k8s_json_cidr(struct k8s_jctx *x, const json_t *parent, const char *key,
 		  struct nfp_cidr *out);
 /* An array of addresses / CIDR blocks appended to (*arr, *n). */
-int k8s_json_ip_list(struct k8s_jctx *x, const json_t *parent,
-		     const char *key, struct nfp_addr **arr, size_t *n);
+int k8s_json_ip_list(struct k8s_jctx *x, const json_t *parent, const char *key,
+		     struct nfp_addr **arr, size_t *n);
 int k8s_json_cidr_list(struct k8s_jctx *x, const json_t *parent,
 		       const char *key, struct nfp_cidr **arr, size_t *n);
 

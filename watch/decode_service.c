@@ -188,8 +188,7 @@ static int policy(struct k8s_jctx *x, const json_t *spec,
 	return err;
 }
 
-static int spec(struct k8s_jctx *x, const json_t *spec,
-		struct k8s_service *out)
+static int spec(struct k8s_jctx *x, const json_t *spec, struct k8s_service *out)
 {
 	int type = K8S_SVC_CLUSTER_IP;
 	int err;
@@ -227,8 +226,8 @@ static int ingress(struct k8s_jctx *x, const json_t *e, size_t *cap,
 	if (!err)
 		err = k8s_json_ip(x, e, "ip", 0, false, &ip);
 	if (!err)
-		err = k8s_json_str(x, e, "hostname", K8S_MAX_NAME,
-				   K8S_STR_TEXT, false, &host);
+		err = k8s_json_str(x, e, "hostname", K8S_MAX_NAME, K8S_STR_TEXT,
+				   false, &host);
 	if (!err)
 		err = k8s_json_enum(x, e, "ipMode", ip_modes, __IP_MODE_MAX,
 				    &mode);
@@ -237,8 +236,7 @@ static int ingress(struct k8s_jctx *x, const json_t *e, size_t *cap,
 	return err;
 }
 
-static int status(struct k8s_jctx *x, const json_t *o,
-		  struct k8s_service *out)
+static int status(struct k8s_jctx *x, const json_t *o, struct k8s_service *out)
 {
 	const json_t *st, *lb = NULL, *a = NULL, *e;
 	size_t m1, m2, m3, cap = 0, i;
