@@ -133,7 +133,8 @@ int k8s_decode_object_json(const json_t *o, const char *kind_hint,
 	if (!err && !kind && !kind_hint) {
 		size_t mark = k8s_json_enter(&x, "kind");
 
-		err = k8s_json_bad(&x, NULL, "object kind");
+		err = k8s_json_bad(&x, NULL, "string of 1-%d chars",
+				   K8S_MAX_TOKEN);
 		k8s_json_leave(&x, mark);
 	}
 	k8s_jctx_release(&x);
@@ -197,8 +198,9 @@ static void decode_list(const json_t *doc, const char *kind, const char *api,
 		return;
 	}
 	k8s_jctx_release(&x);
-	json_array_foreach(items, i, e)
+	for (i = 0; (e = json_array_get(items, i)); i++) {
 		k8s_decode_object_json(e, ops ? item_kind : NULL, c, d);
+	}
 }
 
 static void decode_document(const json_t *doc, struct k8s_cluster *c,

@@ -517,8 +517,7 @@ int k8s_json_ip_list(struct k8s_jctx *x, const json_t *parent, const char *key,
 	if (err || !a)
 		return err;
 	mark = k8s_json_enter(x, key);
-	json_array_foreach(a, i, e)
-	{
+	for (i = 0; (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 		struct nfp_addr addr;
 
@@ -541,8 +540,7 @@ int k8s_json_cidr_list(struct k8s_jctx *x, const json_t *parent,
 	if (err || !a)
 		return err;
 	mark = k8s_json_enter(x, key);
-	json_array_foreach(a, i, e)
-	{
+	for (i = 0; (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 		struct nfp_cidr cidr;
 
@@ -561,15 +559,18 @@ int k8s_json_cidr_list(struct k8s_jctx *x, const json_t *parent,
 static int labels(struct k8s_jctx *x, const json_t *md, struct k8s_meta *out)
 {
 	size_t mark, cap = 0;
-	const json_t *lo, *v;
-	const char *key;
+	const json_t *lo;
+	void *it;
 	int err = k8s_json_obj(x, md, "labels", false, &lo);
 
 	if (err || !lo)
 		return err;
 	mark = k8s_json_enter(x, "labels");
-	json_object_foreach((json_t *)lo, key, v)
-	{
+	/* jansson's iterators take no const; they do not modify. */
+	for (it = json_object_iter((json_t *)lo); it;
+	     it = json_object_iter_next((json_t *)lo, it)) {
+		const char *key = json_object_iter_key(it);
+		const json_t *v = json_object_iter_value(it);
 		size_t klen = strlen(key), m;
 		struct k8s_kv *kv;
 		const char *s;

@@ -120,7 +120,8 @@ int k8s_json_ip(struct k8s_jctx *x, const json_t *parent, const char *key,
  * loadBalancerSourceRanges). */
 int k8s_json_cidr(struct k8s_jctx *x, const json_t *parent, const char *key,
 		  struct nfp_cidr *out);
-/* An array of addresses / CIDR blocks appended to (*arr, *n). */
+/* An array of addresses / CIDR blocks at parent[key] (key not NULL),
+ * appended to (*arr, *n). */
 int k8s_json_ip_list(struct k8s_jctx *x, const json_t *parent, const char *key,
 		     struct nfp_addr **arr, size_t *n);
 int k8s_json_cidr_list(struct k8s_jctx *x, const json_t *parent,

@@ -73,8 +73,7 @@ static int status(struct k8s_jctx *x, const json_t *o, struct k8s_node *out)
 	if (!err)
 		err = k8s_json_arr(x, st, "addresses", &a);
 	m2 = k8s_json_enter(x, "addresses");
-	json_array_foreach(err ? NULL : a, i, e)
-	{
+	for (i = 0; !err && (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 
 		err = address(x, e,

@@ -50,8 +50,7 @@ static int containers(struct k8s_jctx *x, const json_t *spec, const char *key,
 	int err = k8s_json_arr(x, spec, key, &a);
 
 	mark = k8s_json_enter(x, key);
-	json_array_foreach(err ? NULL : a, i, c)
-	{
+	for (i = 0; !err && (c = json_array_get(a, i)); i++) {
 		size_t m1 = k8s_json_enter_idx(x, i), m2;
 		const char *restart = NULL;
 
@@ -67,8 +66,7 @@ static int containers(struct k8s_jctx *x, const json_t *spec, const char *key,
 		if (!err)
 			err = k8s_json_arr(x, c, "ports", &ports);
 		m2 = k8s_json_enter(x, "ports");
-		json_array_foreach(err ? NULL : ports, j, e)
-		{
+		for (j = 0; !err && (e = json_array_get(ports, j)); j++) {
 			size_t m = k8s_json_enter_idx(x, j);
 
 			err = container_port(
@@ -113,7 +111,7 @@ static int status(struct k8s_jctx *x, const json_t *o, struct k8s_pod *out)
 {
 	const json_t *st, *a, *e;
 	size_t mark, cap = 0, i;
-	struct nfp_addr ip;
+	struct nfp_addr ip = {0};
 	int err;
 
 	err = k8s_json_obj(x, o, "status", false, &st);
@@ -131,8 +129,7 @@ static int status(struct k8s_jctx *x, const json_t *o, struct k8s_pod *out)
 	if (!err && a) {
 		size_t m1 = k8s_json_enter(x, "podIPs");
 
-		json_array_foreach(a, i, e)
-		{
+		for (i = 0; (e = json_array_get(a, i)); i++) {
 			size_t m = k8s_json_enter_idx(x, i);
 
 			err = k8s_json_obj(x, e, NULL, true, &e);

@@ -76,8 +76,7 @@ static int cluster_ips(struct k8s_jctx *x, const json_t *spec,
 				   MAX_CLUSTER_IPS);
 		goto out_leave;
 	}
-	json_array_foreach(ips, i, e)
-	{
+	for (i = 0; (e = json_array_get(ips, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 
 		err = k8s_json_str(x, e, NULL, K8S_MAX_IP_STR, K8S_STR_TEXT,
@@ -131,8 +130,7 @@ static int ports(struct k8s_jctx *x, const json_t *spec,
 	if (err || !a)
 		return err;
 	mark = k8s_json_enter(x, "ports");
-	json_array_foreach(a, i, e)
-	{
+	for (i = 0; (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 
 		err = one_port(x, e, XPUSH(out->ports, out->n_ports, cap));
@@ -218,7 +216,7 @@ static int ingress(struct k8s_jctx *x, const json_t *e, size_t *cap,
 		   struct k8s_service *out)
 {
 	int mode = IP_MODE_VIP;
-	struct nfp_addr ip;
+	struct nfp_addr ip = {0};
 	const char *host;
 	int err;
 
@@ -251,8 +249,7 @@ static int status(struct k8s_jctx *x, const json_t *o, struct k8s_service *out)
 	if (!err)
 		err = k8s_json_arr(x, lb, "ingress", &a);
 	m3 = k8s_json_enter(x, "ingress");
-	json_array_foreach(err ? NULL : a, i, e)
-	{
+	for (i = 0; !err && (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 
 		err = ingress(x, e, &cap, out);

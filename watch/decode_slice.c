@@ -38,8 +38,7 @@ static int addresses(struct k8s_jctx *x, const json_t *ep,
 		     json_array_size(a) > MAX_ADDRESSES))
 		err = k8s_json_bad(x, a, "array of 1-%d addresses",
 				   MAX_ADDRESSES);
-	json_array_foreach(err ? NULL : a, i, e)
-	{
+	for (i = 0; !err && (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 		const char *s;
 
@@ -92,8 +91,7 @@ static int hints(struct k8s_jctx *x, const json_t *ep, struct k8s_endpoint *out)
 		err = k8s_json_arr(x, h, "forZones", &zones);
 	m2 = k8s_json_enter(x, "forZones");
 	out->has_hints = !err && zones;
-	json_array_foreach(err ? NULL : zones, i, e)
-	{
+	for (i = 0; !err && (e = json_array_get(zones, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 		char **zone = XPUSH(out->hint_zones, out->n_hint_zones, cap);
 
@@ -140,8 +138,7 @@ static int endpoints(struct k8s_jctx *x, const json_t *o,
 	int err = k8s_json_arr(x, o, "endpoints", &a);
 
 	mark = k8s_json_enter(x, "endpoints");
-	json_array_foreach(err ? NULL : a, i, e)
-	{
+	for (i = 0; !err && (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 		struct k8s_endpoint *ep =
 			XPUSH(out->endpoints, out->n_endpoints, cap);
@@ -165,8 +162,7 @@ static int ports(struct k8s_jctx *x, const json_t *o,
 	int err = k8s_json_arr(x, o, "ports", &a);
 
 	mark = k8s_json_enter(x, "ports");
-	json_array_foreach(err ? NULL : a, i, e)
-	{
+	for (i = 0; !err && (e = json_array_get(a, i)); i++) {
 		size_t m = k8s_json_enter_idx(x, i);
 		struct k8s_endpoint_port p = {0};
 		long long port = 0;

@@ -33,6 +33,7 @@ static inline char *test_read_file(const char *path)
 static inline void test_golden(const char *path, const char *text)
 {
 	char *want;
+	int same;
 
 	if (getenv("UPDATE_GOLDEN")) {
 		FILE *f = fopen(path, "wb");
@@ -43,18 +44,18 @@ static inline void test_golden(const char *path, const char *text)
 		return;
 	}
 	want = test_read_file(path);
-	if (strcmp(want, text) != 0) {
+	same = strcmp(want, text) == 0;
+	free(want);
+	if (!same) {
 		FILE *f = fopen("build/golden.actual", "wb");
 
 		if (f) {
 			fputs(text, f);
 			fclose(f);
 		}
-		free(want);
 		ck_abort_msg("output differs from %s (actual in build/golden.actual)",
 			     path);
 	}
-	free(want);
 }
 
 /* Run one suite; returns the process exit code. */
