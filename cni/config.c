@@ -13,7 +13,8 @@
 #include "cni/version.h"
 #include "util/xalloc.h"
 
-#define INVALID(err, ...) cni_error_set(err, CNI_ERR_INVALID_CONFIG, __VA_ARGS__)
+#define INVALID(err, ...) \
+	cni_error_set(err, CNI_ERR_INVALID_CONFIG, __VA_ARGS__)
 
 bool cni_config_name_valid(const char *name)
 {
@@ -77,7 +78,8 @@ static int opt_strv(json_t *obj, const char *key, const char *where,
 	if (!json_is_array(v))
 		return INVALID(err, "%s%s must be a list of strings", where,
 			       key);
-	json_array_foreach (v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		if (!json_is_string(item))
 			return INVALID(err, "%s%s[%zu] must be a string", where,
 				       key, i);
@@ -145,7 +147,7 @@ static int opt_addr(json_t *obj, const char *key, const char *where,
 static int decode_prev_ip(json_t *v, size_t i, struct cni_result *r,
 			  struct cni_error *err)
 {
-	struct cni_ip ip = { .iface = -1 };
+	struct cni_ip ip = {.iface = -1};
 	json_t *idx = json_object_get(v, "interface");
 	char *s = NULL;
 
@@ -154,7 +156,8 @@ static int decode_prev_ip(json_t *v, size_t i, struct cni_result *r,
 	if (req_string(v, "address", "prevResult.ips[].", &s, err) < 0)
 		return -EINVAL;
 	if (parse_ifaddr(s, &ip.addr) < 0) {
-		INVALID(err, "prevResult.ips[%zu].address: \"%s\" is not an address with a prefix",
+		INVALID(err,
+			"prevResult.ips[%zu].address: \"%s\" is not an address with a prefix",
 			i, s);
 		free(s);
 		return -EINVAL;
@@ -165,8 +168,10 @@ static int decode_prev_ip(json_t *v, size_t i, struct cni_result *r,
 	if (idx && !json_is_null(idx)) {
 		if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
 		    (size_t)json_integer_value(idx) >= r->n_ifaces)
-			return INVALID(err, "prevResult.ips[%zu].interface must index interfaces",
-				       i);
+			return INVALID(
+				err,
+				"prevResult.ips[%zu].interface must index interfaces",
+				i);
 		ip.iface = (int)json_integer_value(idx);
 	}
 	*XPUSH(r->ips, r->n_ips, r->cap_ips) = ip;
@@ -176,7 +181,7 @@ static int decode_prev_ip(json_t *v, size_t i, struct cni_result *r,
 static int decode_prev_route(json_t *v, size_t i, struct cni_result *r,
 			     struct cni_error *err)
 {
-	struct cni_route rt = { 0 };
+	struct cni_route rt = {0};
 	char *s = NULL;
 	int ret;
 
@@ -209,13 +214,16 @@ static int decode_prev_result(json_t *v, struct cni_result *r,
 	arr = json_object_get(v, "interfaces");
 	if (arr && !json_is_array(arr))
 		return INVALID(err, "prevResult.interfaces must be a list");
-	json_array_foreach (arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		char *name = NULL, *mac = NULL, *sandbox = NULL;
 		int ret = -EINVAL;
 
 		if (!json_is_object(item))
-			return INVALID(err, "prevResult.interfaces[%zu] must be an object",
-				       i);
+			return INVALID(
+				err,
+				"prevResult.interfaces[%zu] must be an object",
+				i);
 		if (req_string(item, "name", "prevResult.interfaces[].", &name,
 			       err) == 0 &&
 		    opt_string(item, "mac", "prevResult.interfaces[].", &mac,
@@ -234,15 +242,14 @@ static int decode_prev_result(json_t *v, struct cni_result *r,
 	arr = json_object_get(v, "ips");
 	if (arr && !json_is_array(arr))
 		return INVALID(err, "prevResult.ips must be a list");
-	json_array_foreach (arr, i, item)
-		if (decode_prev_ip(item, i, r, err) < 0)
-			return -EINVAL;
+	json_array_foreach(arr, i, item) if (decode_prev_ip(item, i, r, err) <
+					     0) return -EINVAL;
 	arr = json_object_get(v, "routes");
 	if (arr && !json_is_array(arr))
 		return INVALID(err, "prevResult.routes must be a list");
-	json_array_foreach (arr, i, item)
-		if (decode_prev_route(item, i, r, err) < 0)
-			return -EINVAL;
+	json_array_foreach(arr, i,
+			   item) if (decode_prev_route(item, i, r, err) <
+				     0) return -EINVAL;
 	return decode_dns(v, "prevResult.", &r->dns, err);
 }
 
@@ -255,11 +262,13 @@ static int decode_attachments(json_t *arr, const char *key,
 	if (!json_is_array(arr))
 		return INVALID(err, "%s must be a list", key);
 	cfg->has_valid_attachments = true;
-	json_array_foreach (arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		struct cni_attachment *a;
 
 		if (!json_is_object(item))
-			return INVALID(err, "%s[%zu] must be an object", key, i);
+			return INVALID(err, "%s[%zu] must be an object", key,
+				       i);
 		a = XPUSH(cfg->valid, cfg->n_valid, cfg->cap_valid);
 		if (req_string(item, "containerID", "valid-attachments[].",
 			       &a->container_id, err) < 0 ||
@@ -284,24 +293,30 @@ static int add_subnet(struct cni_config *cfg, const char *text,
 			       where, CNI_MAX_SUBNETS);
 	sn = &cfg->subnets[cfg->n_subnets];
 	if (nfp_cidr_parse(text, &sn->cidr) < 0 || !strchr(text, '/'))
-		return INVALID(err, "%s: \"%s\" is not a CIDR (like 10.244.1.0/24)",
+		return INVALID(err,
+			       "%s: \"%s\" is not a CIDR (like 10.244.1.0/24)",
 			       where, text);
 	for (size_t i = 0; i < cfg->n_subnets; i++)
 		if (cfg->subnets[i].cidr.addr.family == sn->cidr.addr.family)
-			return INVALID(err, "%s: two subnets of the same family (%s); give one per family",
-				       where, text);
+			return INVALID(
+				err,
+				"%s: two subnets of the same family (%s); give one per family",
+				where, text);
 	if (!cni_ipam_range(&sn->cidr, &first, &last) ||
 	    nfp_addr_eq(&first, &last))
-		return INVALID(err, "%s: %s is too small for a gateway and a pod",
+		return INVALID(err,
+			       "%s: %s is too small for a gateway and a pod",
 			       where, nfp_cidr_str(&sn->cidr, buf));
 	if (gw_text) {
 		if (nfp_addr_parse(gw_text, &sn->gw) < 0)
-			return INVALID(err, "gateway: \"%s\" is not an IP address",
+			return INVALID(err,
+				       "gateway: \"%s\" is not an IP address",
 				       gw_text);
 		if (!nfp_cidr_contains(&sn->cidr, &sn->gw) ||
 		    nfp_addr_cmp(&sn->gw, &first) < 0 ||
 		    nfp_addr_cmp(&sn->gw, &last) > 0)
-			return INVALID(err, "gateway %s is not a host address of %s",
+			return INVALID(err,
+				       "gateway %s is not a host address of %s",
 				       gw_text, nfp_cidr_str(&sn->cidr, buf));
 	} else {
 		sn->gw = first;
@@ -342,7 +357,8 @@ static int decode_subnet_list(json_t *list, const char *gw,
 
 	if (!json_is_array(list) || !json_array_size(list))
 		return INVALID(err, "subnets must be a non-empty list");
-	json_array_foreach (list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		const char *text, *sgw;
 
 		if (json_is_string(item)) {
@@ -352,12 +368,15 @@ static int decode_subnet_list(json_t *list, const char *gw,
 			   json_is_string(json_object_get(item, "subnet"))) {
 			json_t *g = json_object_get(item, "gateway");
 
-			text = json_string_value(json_object_get(item, "subnet"));
+			text = json_string_value(
+				json_object_get(item, "subnet"));
 			sgw = json_is_string(g) ? json_string_value(g)
 						: gateway_for(gw, text);
 		} else {
-			return INVALID(err, "subnets[%zu] must be a CIDR string or {\"subnet\": .., \"gateway\": ..}",
-				       i);
+			return INVALID(
+				err,
+				"subnets[%zu] must be a CIDR string or {\"subnet\": .., \"gateway\": ..}",
+				i);
 		}
 		if (add_subnet(cfg, text, sgw, "subnets", err) < 0)
 			return -EINVAL;
@@ -381,7 +400,9 @@ static int decode_subnets(json_t *root, struct cni_config *cfg,
 	} else if (list) {
 		ret = decode_subnet_list(list, gw, cfg, err);
 	} else if (!one) {
-		ret = INVALID(err, "subnet is required (the node's podCIDR, like \"10.244.1.0/24\", or \"auto\")");
+		ret = INVALID(
+			err,
+			"subnet is required (the node's podCIDR, like \"10.244.1.0/24\", or \"auto\")");
 	} else if (!json_is_string(one)) {
 		ret = INVALID(err, "subnet must be a string");
 	} else if (!strcmp((text = json_string_value(one)), "auto")) {
@@ -405,9 +426,10 @@ static int decode_version(json_t *root, struct cni_config *cfg,
 	if (v && !json_is_string(v))
 		return INVALID(err, "cniVersion must be a string");
 	if (!v || !cni_version_supported(json_string_value(v)))
-		return cni_error_set(err, CNI_ERR_INCOMPATIBLE_VERSION,
-				     "cniVersion \"%s\" is not supported (supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)",
-				     v ? json_string_value(v) : "");
+		return cni_error_set(
+			err, CNI_ERR_INCOMPATIBLE_VERSION,
+			"cniVersion \"%s\" is not supported (supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)",
+			v ? json_string_value(v) : "");
 	cfg->version = xstrdup(json_string_value(v));
 	return 0;
 }
@@ -422,7 +444,8 @@ static int decode_plugin_keys(json_t *root, struct cni_config *cfg,
 	    opt_string(root, "kubeconfig", "", &cfg->kubeconfig, err) < 0)
 		return -EINVAL;
 	if (!cni_ifname_valid(cfg->bridge))
-		return INVALID(err, "bridge \"%s\" is not a valid interface name",
+		return INVALID(err,
+			       "bridge \"%s\" is not a valid interface name",
 			       cfg->bridge);
 	if (cfg->data_dir[0] != '/')
 		return INVALID(err, "dataDir \"%s\" must be an absolute path",
@@ -432,14 +455,16 @@ static int decode_plugin_keys(json_t *root, struct cni_config *cfg,
 		if (!json_is_integer(v) ||
 		    json_integer_value(v) < CNI_MIN_MTU ||
 		    json_integer_value(v) > CNI_MAX_MTU)
-			return INVALID(err, "mtu must be an integer from %d to %d",
+			return INVALID(err,
+				       "mtu must be an integer from %d to %d",
 				       CNI_MIN_MTU, CNI_MAX_MTU);
 		cfg->mtu = (unsigned int)json_integer_value(v);
 	}
 	v = json_object_get(root, "hairpinMode");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))
-			return INVALID(err, "hairpinMode must be true or false");
+			return INVALID(err,
+				       "hairpinMode must be true or false");
 		cfg->hairpin = json_is_true(v);
 	}
 	return decode_subnets(root, cfg, err);
@@ -451,12 +476,14 @@ static int reject_unsupported(json_t *root, struct cni_error *err)
 	json_t *v = json_object_get(root, "ipam");
 
 	if (v && !json_is_null(v))
-		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-				     "unsupported field \"ipam\": nfbridge allocates addresses itself; set \"subnet\" instead");
+		return cni_error_set(
+			err, CNI_ERR_UNSUPPORTED_FIELD,
+			"unsupported field \"ipam\": nfbridge allocates addresses itself; set \"subnet\" instead");
 	v = json_object_get(root, "ipMasq");
 	if (json_is_true(v))
-		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-				     "unsupported field \"ipMasq\": true (kube-nfproxy masquerades; remove the key)");
+		return cni_error_set(
+			err, CNI_ERR_UNSUPPORTED_FIELD,
+			"unsupported field \"ipMasq\": true (kube-nfproxy masquerades; remove the key)");
 	return 0;
 }
 
@@ -473,9 +500,10 @@ int cni_config_parse(const char *buf, size_t len, struct cni_config *cfg,
 	cfg->hairpin = true;
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return cni_error_set(err, CNI_ERR_DECODE,
-				     "network configuration is not JSON: %s (line %d, column %d)",
-				     jerr.text, jerr.line, jerr.column);
+		return cni_error_set(
+			err, CNI_ERR_DECODE,
+			"network configuration is not JSON: %s (line %d, column %d)",
+			jerr.text, jerr.line, jerr.column);
 	if (!json_is_object(root)) {
 		cni_error_set(err, CNI_ERR_DECODE,
 			      "network configuration must be a JSON object");
@@ -486,7 +514,8 @@ int cni_config_parse(const char *buf, size_t len, struct cni_config *cfg,
 	    opt_string(root, "type", "", &cfg->type, err) < 0)
 		goto out;
 	if (!cni_config_name_valid(cfg->name)) {
-		INVALID(err, "name \"%s\" must start with a letter or digit followed by letters, digits, '_', '.' or '-'",
+		INVALID(err,
+			"name \"%s\" must start with a letter or digit followed by letters, digits, '_', '.' or '-'",
 			cfg->name);
 		goto out;
 	}
@@ -504,8 +533,8 @@ int cni_config_parse(const char *buf, size_t len, struct cni_config *cfg,
 	v = json_object_get(root, "cni.dev/valid-attachments");
 	if (!v)
 		v = json_object_get(root, "cni.dev/attachments");
-	if (v && decode_attachments(v, "cni.dev/valid-attachments", cfg, err) <
-			 0)
+	if (v &&
+	    decode_attachments(v, "cni.dev/valid-attachments", cfg, err) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -29,12 +29,12 @@
 #define CNI_DEFAULT_BRIDGE "cbr0"
 #define CNI_DEFAULT_DATA_DIR "/var/lib/cni/networks"
 #define CNI_MAX_SUBNETS 2 /* one IPv4, one IPv6 */
-#define CNI_MIN_MTU 68 /* the IPv4 minimum */
+#define CNI_MIN_MTU 68	  /* the IPv4 minimum */
 #define CNI_MAX_MTU 65535
 
 struct cni_subnet {
 	struct nfp_cidr cidr; /* host bits clear */
-	struct nfp_addr gw; /* inside cidr, a host address */
+	struct nfp_addr gw;   /* inside cidr, a host address */
 };
 
 struct cni_config {

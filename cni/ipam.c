@@ -19,14 +19,14 @@
 #define IPAM_LOCK_FILE "lock"
 #define IPAM_LAST_RESERVED "last_reserved_ip."
 #define IPAM_LINE_BREAK "\r\n" /* host-local's separator */
-#define IPAM_MAX_HOLDER 4096 /* container IDs are 64 hex digits */
+#define IPAM_MAX_HOLDER 4096   /* container IDs are 64 hex digits */
 #define IPAM_DIR_MODE 0755
 #define IPAM_FILE_MODE 0644
 
 /* One address file, read back. */
 struct alloc {
 	struct nfp_addr addr;
-	char *id; /* owned */
+	char *id;     /* owned */
 	char *ifname; /* owned; "" for files without an ifname line */
 };
 
@@ -57,7 +57,7 @@ static int mkdir_p(const char *path)
 int cni_ipam_open(struct cni_ipam *ipam, const char *data_dir,
 		  const char *network, bool create)
 {
-	struct strbuf path = { 0 };
+	struct strbuf path = {0};
 	int ret;
 
 	ipam->dirfd = ipam->lockfd = -1;
@@ -95,7 +95,7 @@ out:
 
 int cni_ipam_writable(const char *data_dir, const char *network)
 {
-	struct strbuf path = { 0 };
+	struct strbuf path = {0};
 	struct stat st;
 	int ret = 0;
 
@@ -238,8 +238,7 @@ static int list_allocs(struct cni_ipam *ipam, struct alloc **out, size_t *n)
 }
 
 /* A file without an ifname line (older host-local) matches any ifname. */
-static bool holder_is(const struct alloc *a, const char *id,
-		      const char *ifname)
+static bool holder_is(const struct alloc *a, const char *id, const char *ifname)
 {
 	return !strcmp(a->id, id) &&
 	       (!ifname || !a->ifname[0] || !strcmp(a->ifname, ifname));
@@ -306,7 +305,7 @@ static int claim(struct cni_ipam *ipam, const struct nfp_addr *addr,
 		 const char *id, const char *ifname)
 {
 	char name[NFP_ADDR_STRLEN];
-	struct strbuf text = { 0 };
+	struct strbuf text = {0};
 	int fd, ret = 0;
 
 	fd = openat(ipam->dirfd, nfp_addr_str(addr, name),
@@ -388,8 +387,7 @@ int cni_ipam_find(struct cni_ipam *ipam, const char *id, const char *ifname,
 	return 0;
 }
 
-int cni_ipam_release(struct cni_ipam *ipam, const char *id,
-		     const char *ifname)
+int cni_ipam_release(struct cni_ipam *ipam, const char *id, const char *ifname)
 {
 	struct alloc *allocs;
 	size_t n;

@@ -69,8 +69,7 @@ int cni_ipam_find(struct cni_ipam *ipam, const char *id, const char *ifname,
  * Free every address that (id, ifname) holds. Returns how many were freed
  * (0 is not an error: DEL is idempotent) or -errno.
  */
-int cni_ipam_release(struct cni_ipam *ipam, const char *id,
-		     const char *ifname);
+int cni_ipam_release(struct cni_ipam *ipam, const char *id, const char *ifname);
 
 /*
  * Free every address whose holder is not among valid[0..n). Returns how

@@ -17,7 +17,7 @@
  * pair) is a few hundred bytes. Answers are read with the dump size.
  */
 #define NL_REQ_SIZE 1024
-#define NL_ANSWER_SIZE MNL_SOCKET_DUMP_SIZE
+#define NL_ANSWER_SIZE 32768 /* what libmnl calls MNL_SOCKET_DUMP_SIZE */
 
 int cni_nl_open(struct cni_nl *nl)
 {
@@ -44,12 +44,23 @@ void cni_nl_close(struct cni_nl *nl)
 	nl->sk = NULL;
 }
 
+/* A request the kernel acknowledges (NLM_F_ACK), or a dump. The flags
+ * are not tested later: NLM_F_EXCL shares its bit with NLM_F_MATCH. */
 static struct nlmsghdr *put_header(char *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	return nlh;
+}
+
+static struct nlmsghdr *put_dump(char *buf, uint16_t type)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	return nlh;
 }
 
@@ -67,8 +78,6 @@ static int talk(struct cni_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 
 	seq = nlh->nlmsg_seq = ++nl->seq;
 	errno = 0;
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-		nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -83,8 +92,7 @@ static int talk(struct cni_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	}
 }
 
-static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family,
-				    int index)
+static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int index)
 {
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -186,8 +194,8 @@ int cni_nl_bridge_add(struct cni_nl *nl, const char *name, unsigned int mtu,
  *         VETH_INFO_PEER  ifinfomsg  IFLA_IFNAME peer  IFLA_MTU
  *                         IFLA_NET_NS_FD peer_nsfd
  */
-int cni_nl_veth_add(struct cni_nl *nl, const char *name,
-		    const char *peer_name, int peer_nsfd, unsigned int mtu)
+int cni_nl_veth_add(struct cni_nl *nl, const char *name, const char *peer_name,
+		    int peer_nsfd, unsigned int mtu)
 {
 	char buf[NL_REQ_SIZE];
 	struct nlattr *info, *data, *peer;
@@ -312,11 +320,10 @@ static bool attr_is_addr(const struct nlattr *attr, const struct nfp_addr *a)
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	struct addr_query *q = data;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    (int)ifa->ifa_index != q->index ||
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != q->index ||
 	    ifa->ifa_prefixlen != q->want->prefix)
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
@@ -328,9 +335,9 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 int cni_nl_addr_has(struct cni_nl *nl, int index, const struct nfp_cidr *addr)
 {
-	struct addr_query q = { .index = index, .want = addr };
+	struct addr_query q = {.index = index, .want = addr};
 	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh = put_header(buf, RTM_GETADDR, NLM_F_DUMP);
+	struct nlmsghdr *nlh = put_dump(buf, RTM_GETADDR);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	int ret;
 
@@ -358,8 +365,7 @@ int cni_nl_route_add(struct cni_nl *nl, int index, const struct nfp_cidr *dst,
 		mnl_attr_put(nlh, RTA_DST, nfp_addr_len(dst->addr.family),
 			     dst->addr.b);
 	if (gw->family)
-		mnl_attr_put(nlh, RTA_GATEWAY, nfp_addr_len(gw->family),
-			     gw->b);
+		mnl_attr_put(nlh, RTA_GATEWAY, nfp_addr_len(gw->family), gw->b);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)index);
 	return talk(nl, nlh, NULL, NULL);
 }
@@ -384,7 +390,7 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
 	struct route_query *q = data;
 	uint32_t table;
 
@@ -409,9 +415,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 int cni_nl_route_has(struct cni_nl *nl, int index, const struct nfp_cidr *dst,
 		     const struct nfp_addr *gw)
 {
-	struct route_query q = { .index = index, .dst = dst, .gw = gw };
+	struct route_query q = {.index = index, .dst = dst, .gw = gw};
 	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh = put_header(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct nlmsghdr *nlh = put_dump(buf, RTM_GETROUTE);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	int ret;
 

@@ -31,7 +31,7 @@ struct cni_link {
 	int index;
 	unsigned int flags; /* IFF_UP, ... */
 	unsigned int mtu;
-	int master; /* ifindex of the bridge it is a port of, 0: none */
+	int master;    /* ifindex of the bridge it is a port of, 0: none */
 	char kind[16]; /* "bridge", "veth", "" for a device without a kind */
 	uint8_t mac[CNI_MAC_LEN];
 	bool has_mac;
@@ -43,8 +43,7 @@ int cni_nl_open(struct cni_nl *nl);
 void cni_nl_close(struct cni_nl *nl);
 
 /* The link called name: 0, or -ENODEV when there is none. */
-int cni_nl_link_get(struct cni_nl *nl, const char *name,
-		    struct cni_link *out);
+int cni_nl_link_get(struct cni_nl *nl, const char *name, struct cni_link *out);
 /* Create a bridge; mtu 0 keeps the kernel default, mac NULL a random
  * one. -EEXIST when the name is taken. */
 int cni_nl_bridge_add(struct cni_nl *nl, const char *name, unsigned int mtu,
@@ -54,8 +53,8 @@ int cni_nl_bridge_add(struct cni_nl *nl, const char *name, unsigned int mtu,
  * network namespace peer_nsfd, so the pod end never shows up in the
  * node's namespace under a temporary name. mtu 0: kernel default.
  */
-int cni_nl_veth_add(struct cni_nl *nl, const char *name,
-		    const char *peer_name, int peer_nsfd, unsigned int mtu);
+int cni_nl_veth_add(struct cni_nl *nl, const char *name, const char *peer_name,
+		    int peer_nsfd, unsigned int mtu);
 int cni_nl_link_del(struct cni_nl *nl, int index);
 int cni_nl_link_set_up(struct cni_nl *nl, int index);
 /* Make the link a port of bridge master. */
@@ -67,8 +66,7 @@ int cni_nl_brport_set_hairpin(struct cni_nl *nl, int index, bool on);
  * skip duplicate address detection, so they are usable at once. */
 int cni_nl_addr_add(struct cni_nl *nl, int index, const struct nfp_cidr *addr);
 /* 1 if the link has addr (with that prefix length), 0 if not, -errno. */
-int cni_nl_addr_has(struct cni_nl *nl, int index,
-		    const struct nfp_cidr *addr);
+int cni_nl_addr_has(struct cni_nl *nl, int index, const struct nfp_cidr *addr);
 /* A route in the main table: dst via gw (family 0: none) out of index. */
 int cni_nl_route_add(struct cni_nl *nl, int index, const struct nfp_cidr *dst,
 		     const struct nfp_addr *gw);

@@ -14,7 +14,7 @@
 
 int cni_error_set(struct cni_error *e, int code, const char *fmt, ...)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	va_list ap;
 
 	if (e->code)
@@ -30,7 +30,7 @@ int cni_error_set(struct cni_error *e, int code, const char *fmt, ...)
 
 void cni_error_details(struct cni_error *e, const char *fmt, ...)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -90,8 +90,7 @@ void cni_dns_copy(struct cni_dns *dst, const struct cni_dns *src)
 
 bool cni_dns_empty(const struct cni_dns *d)
 {
-	return !d->n_nameservers && !d->domain && !d->n_search &&
-	       !d->n_options;
+	return !d->n_nameservers && !d->domain && !d->n_search && !d->n_options;
 }
 
 void cni_dns_clear(struct cni_dns *d)
@@ -220,7 +219,7 @@ static json_t *dns_json(const struct cni_dns *d)
 static char *dump(json_t *root)
 {
 	char *text = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (!text)
 		abort();
@@ -259,7 +258,7 @@ char *cni_result_json(const struct cni_result *r, const char *version)
 		if (ip_version)
 			set(obj, "version",
 			    text_json(ip->addr.addr.family == AF_INET6 ? "6"
-									 : "4"));
+								       : "4"));
 		set(obj, "address", cidr_json(&ip->addr));
 		if (ip->gw.family)
 			set(obj, "gateway", addr_json(&ip->gw));

@@ -33,8 +33,8 @@ enum cni_error_code {
 
 /* An error to report. The first one set is kept: it names the cause. */
 struct cni_error {
-	int code; /* 0: no error */
-	char *msg; /* short, owned */
+	int code;      /* 0: no error */
+	char *msg;     /* short, owned */
 	char *details; /* longer, owned, NULL if none */
 };
 
@@ -48,8 +48,8 @@ void cni_error_details(struct cni_error *e, const char *fmt, ...)
 void cni_error_clear(struct cni_error *e);
 
 struct cni_iface {
-	char *name; /* owned */
-	char *mac; /* "aa:bb:..", owned, NULL if none */
+	char *name;    /* owned */
+	char *mac;     /* "aa:bb:..", owned, NULL if none */
 	char *sandbox; /* netns path, owned, NULL for host interfaces */
 };
 
@@ -57,7 +57,7 @@ struct cni_iface {
 struct cni_ip {
 	struct nfp_cidr addr;
 	struct nfp_addr gw; /* family 0: none */
-	int iface; /* index into cni_result.ifaces, -1: none */
+	int iface;	    /* index into cni_result.ifaces, -1: none */
 };
 
 struct cni_route {

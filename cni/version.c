@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const cni_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0",
-				     "1.1.0" };
+const char *const cni_versions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0",
+				    "1.1.0"};
 const size_t cni_n_versions = sizeof(cni_versions) / sizeof(cni_versions[0]);
 
 bool cni_version_supported(const char *v)

@@ -65,6 +65,31 @@ def preflight(mode, prefix, workdir):
     return None
 
 
+def collect_diagnostics(ctx, sdir):
+    """Save what a person needs to route a failure: per node the installed
+    rules with counters, the conntrack table, and the dry-run text."""
+    t = ctx.t
+    for node, (path, extra) in sorted(ctx.applied.items()):
+        ns = t.node_ns[node]
+        cmds = {"conntrack": ["conntrack", "-L"]}
+        if ctx.mode == "nftables":
+            cmds["ruleset"] = ["nft", "list", "ruleset"]
+        else:
+            cmds["ruleset"] = ["sh", "-c", "iptables-legacy-save -c; "
+                               "ip6tables-legacy-save -c"]
+        for what, argv in cmds.items():
+            p = t.ns_exec(ns, argv, check=False)
+            with open(os.path.join(sdir, "%s.%s.txt" % (node, what)),
+                      "w") as f:
+                f.write(p.stdout + p.stderr)
+        try:
+            text = proxy.dry_run(t, ns, ctx.mode, path, node, extra)
+        except (proxy.ApplyError, topo.CmdError) as e:
+            text = str(e)
+        with open(os.path.join(sdir, "%s.dry-run.txt" % node), "w") as f:
+            f.write(text)
+
+
 def run_one(sc, mode, applier, prefix, workdir, args):
     """Returns (status, reason, seconds)."""
     t0 = time.monotonic()
@@ -91,6 +116,12 @@ def run_one(sc, mode, applier, prefix, workdir, args):
         status, reason = "FAIL", "harness error:\n" + traceback.format_exc()
     finally:
         signal.alarm(0)
+        if status == "FAIL" and t.created:
+            try:
+                collect_diagnostics(ctx, sdir)
+                reason += "\n(rules, conntrack, dry-run text, probes: %s)" % sdir
+            except Exception as e:  # noqa: BLE001
+                reason += "\n(diagnostics failed: %s)" % e
         if status == "FAIL" and args.keep:
             print("  kept namespaces: %s" % " ".join(t.created))
             for p in t.pods.values():
@@ -145,6 +176,7 @@ def main():
     modes = args.mode or list(MODES)
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     t_start = time.monotonic()
+    interrupted = None
     try:
         for mode in modes:
             broken = preflight(mode, prefix, workdir)
@@ -161,6 +193,10 @@ def main():
                     line += ": " + first
                     line += "".join("\n    " + r for r in rest)
                 print(line, flush=True)
+    except (SystemExit, KeyboardInterrupt) as e:
+        interrupted = str(e) or "interrupted"
+        counts["FAIL"] += 1
+        print("FAIL run interrupted: %s" % interrupted, flush=True)
     finally:
         for name in topo.list_netns():
             if name.startswith(prefix) and not args.keep:

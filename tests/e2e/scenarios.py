@@ -188,12 +188,11 @@ def sc_no_endpoints(ctx):
     ctx.apply(objs)
     why = "no endpoints: ICMP port unreachable expected"
     for ip in ("10.96.0.21", "10.96.0.22", "10.96.0.23"):
-        ctx.expect_outcome("p1c", ip, 80, "refused", timeout=3.0, why=why)
-    ctx.expect_outcome("p1c", "10.96.0.21", 53, "refused", proto="udp",
-                       timeout=3.0, why=why)
-    ctx.expect_outcome("node-1", "10.96.0.21", 80, "refused", timeout=3.0,
+        ctx.expect_outcome("p1c", ip, 80, "refused", why=why)
+    ctx.expect_outcome("p1c", "10.96.0.21", 53, "refused", proto="udp", why=why)
+    ctx.expect_outcome("node-1", "10.96.0.21", 80, "refused",
                        why=why + " (node-originated, OUTPUT path)")
-    ctx.expect_outcome("ext", N1, 30080, "refused", timeout=3.0,
+    ctx.expect_outcome("ext", N1, 30080, "refused",
                        why=why + " (NodePort)")
 
 
@@ -266,7 +265,7 @@ def sc_terminating(ctx):
                     why="no ready endpoint: fall back to serving-terminating "
                     "p1b, never to non-serving p2a")
     ctx.apply(web(ctx, "web", "10.96.0.26", ["p2a"], ep_cond={"p2a": dead}))
-    ctx.expect_outcome("p1c", "10.96.0.26", 80, "refused", timeout=3.0,
+    ctx.expect_outcome("p1c", "10.96.0.26", 80, "refused",
                        why="only a terminating non-serving endpoint: reject")
 
 

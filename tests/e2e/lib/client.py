@@ -9,7 +9,7 @@ Every attempt ends in exactly one outcome, printed as JSON:
 
 Modes (first argument):
   probe    COUNT attempts, a new socket (new source port) each; prints one
-           JSON list.
+           JSON list (--max-bad N: stop early after N non-answers).
   session  UDP on one socket (same source port throughout); each "send" line
            on stdin sends one datagram and prints one JSON outcome line;
            "quit" or EOF ends it.
@@ -116,8 +116,13 @@ def once(args):
 
 def mode_probe(args):
     out = []
+    bad = 0
     for i in range(args.count):
         out.append(once(args))
+        if out[-1]["r"] != "answer":
+            bad += 1
+            if args.max_bad and bad >= args.max_bad:
+                break  # enough to fail the check; don't wait for the rest
         if args.interval and i + 1 < args.count:
             time.sleep(args.interval)
     print(json.dumps(out))
@@ -180,6 +185,8 @@ def main():
     ap.add_argument("--interval", type=float, default=0.0)
     ap.add_argument("--duration", type=float, default=30.0)
     ap.add_argument("--lifetime", type=float, default=120.0)
+    ap.add_argument("--max-bad", type=int, default=0,
+                    help="probe: stop after this many non-answers")
     args = ap.parse_args()
     args.count = min(args.count, 5000)
     {"probe": mode_probe, "session": mode_session, "loop": mode_loop}[

@@ -7,6 +7,7 @@ import os
 from . import k8s, proxy, topo
 
 REGISTRY = []
+MAX_BAD = 3  # a probe series expecting answers stops after this many misses
 
 
 class Skip(Exception):
@@ -89,9 +90,9 @@ class Ctx:
 
     # -- probing --
     def probe(self, where, dst, port, proto="tcp", count=1, src=None,
-              timeout=1.0):
+              timeout=1.0, max_bad=0):
         outs = self.t.probe(where, dst, port, proto=proto, count=count,
-                            src=src, timeout=timeout)
+                            src=src, timeout=timeout, max_bad=max_bad)
         self.log.append("%s -> %s:%s/%s x%d: %s" % (
             where + ("(src %s)" % src if src else ""), dst, port, proto,
             count, summarise(outs)))
@@ -115,8 +116,11 @@ class Ctx:
     def expect_pods(self, where, dst, port, pods, proto="tcp", count=30,
                     src=None, exact=True, why=""):
         """Every try answered, by pods only; with exact, by each of them."""
-        outs = self.probe(where, dst, port, proto, count, src)
+        outs = self.probe(where, dst, port, proto, count, src,
+                          max_bad=MAX_BAD)
         w = self.what(where, dst, port, proto, count, src)
+        if len(outs) < count:
+            w += " [stopped after %d failed tries]" % MAX_BAD
         want = set(pods)
         seen = {o["pod"] for o in outs if o["r"] == "answer"}
         bad = [o for o in outs if o["r"] != "answer" or o["pod"] not in want]
@@ -132,8 +136,12 @@ class Ctx:
         return outs
 
     def expect_outcome(self, where, dst, port, outcome, proto="tcp", count=2,
-                       src=None, why="", timeout=1.0):
-        """Every try ends in `outcome` (refused / timeout)."""
+                       src=None, why="", timeout=None):
+        """Every try ends in `outcome` (refused / timeout). Waiting for a
+        refusal is long (it must not be mistaken for a timeout), waiting for
+        a drop short."""
+        if timeout is None:
+            timeout = 0.6 if outcome == "timeout" else 3.0
         outs = self.probe(where, dst, port, proto, count, src,
                           timeout=timeout)
         w = self.what(where, dst, port, proto, count, src)

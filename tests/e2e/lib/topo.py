@@ -178,8 +178,10 @@ class Topology:
         run(["ip", "netns", "add", name])
         self.created.append(name)
         # no duplicate address detection: addresses are usable at once
+        # no ICMP rate limit: a check sends more rejects than its burst
         self.sysctl(name, "net.ipv6.conf.all.accept_dad=0",
-                    "net.ipv6.conf.default.accept_dad=0")
+                    "net.ipv6.conf.default.accept_dad=0",
+                    "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0")
         self.ip(name, "link", "set", "lo", "up")
 
     def veth(self, ns_a, name_a, ns_b, name_b):
@@ -290,11 +292,13 @@ class Topology:
 
     # -- clients --
     def probe(self, where, dst, port, proto="tcp", count=1, src=None,
-              timeout=1.0, interval=0.0):
-        """COUNT attempts from `where`; returns a list of outcome dicts."""
+              timeout=1.0, interval=0.0, max_bad=0):
+        """COUNT attempts from `where`; returns a list of outcome dicts
+        (shorter than COUNT when max_bad non-answers stopped it early)."""
         argv = [PYTHON, CLIENT, "probe", "--proto", proto, "--dst", dst,
                 "--port", str(port), "--count", str(count), "--timeout",
-                str(timeout), "--interval", str(interval)]
+                str(timeout), "--interval", str(interval), "--max-bad",
+                str(max_bad)]
         if src:
             argv += ["--src", src]
         limit = count * (timeout + interval) * 2 + 10
