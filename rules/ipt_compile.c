@@ -22,15 +22,15 @@
 #define COMMENT_FIREWALL "kube-nfproxy load balancer firewall"
 #define COMMENT_POSTROUTING "kube-nfproxy postrouting rules"
 #define COMMENT_SNAT "kube-nfproxy service traffic requiring SNAT"
-#define COMMENT_NODEPORTS                                                    \
+#define COMMENT_NODEPORTS \
 	"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain"
 #define COMMENT_HOSTPORTS "kube-nfproxy hostports"
 #define COMMENT_EGRESS "kube-nfproxy egress masquerade"
-#define COMMENT_EGRESS_LINK_LOCAL                                            \
+#define COMMENT_EGRESS_LINK_LOCAL \
 	"kube-nfproxy egress: link-local traffic is not masqueraded"
-#define COMMENT_EGRESS_NON_MASQ                                              \
+#define COMMENT_EGRESS_NON_MASQ \
 	"kube-nfproxy egress: traffic to %s is not masqueraded"
-#define COMMENT_EGRESS_MASQ                                                  \
+#define COMMENT_EGRESS_MASQ \
 	"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded"
 
 /* Service traffic from the host itself gets the node's address: the host
@@ -74,23 +74,21 @@ static const char *loopback_net(int family)
 	return family == AF_INET6 ? "::1/128" : "127.0.0.0/8";
 }
 
-static struct ipt_rule *hook_rule(struct ctx *c, struct ipt_table *t,
-				  enum ipt_hook h, const char *comment,
-				  const char *chain)
+static struct ipt_rule *hook_rule(struct ipt_table *t, enum ipt_hook h,
+				  const char *comment, const char *chain)
 {
 	struct ipt_rule *r = ipt_chain_add_rule(ipt_table_hook(t, h));
 
 	ipt_rule_comment(r, "%s", comment);
 	ipt_rule_jump(r, chain);
-	(void)c;
 	return r;
 }
 
 /* The chains and rules that exist whatever the plan holds. */
 static void compile_base(struct ctx *c)
 {
-	static const enum ipt_hook nat_hooks[] = { IPT_HOOK_PREROUTING,
-						   IPT_HOOK_OUTPUT };
+	static const enum ipt_hook nat_hooks[] = {IPT_HOOK_PREROUTING,
+						  IPT_HOOK_OUTPUT};
 	struct ipt_chain *ch;
 	struct ipt_rule *r;
 
@@ -127,15 +125,15 @@ static void compile_base(struct ctx *c)
 	c->nat_masq_egress = ipt_table_add_chain(c->nat, IPT_CHAIN_MASQ_EGRESS);
 
 	for (size_t i = 0; i < sizeof(nat_hooks) / sizeof(nat_hooks[0]); i++) {
-		hook_rule(c, c->nat, nat_hooks[i], COMMENT_PORTALS,
+		hook_rule(c->nat, nat_hooks[i], COMMENT_PORTALS,
 			  IPT_CHAIN_SERVICES);
-		r = hook_rule(c, c->nat, nat_hooks[i], COMMENT_HOSTPORTS,
+		r = hook_rule(c->nat, nat_hooks[i], COMMENT_HOSTPORTS,
 			      IPT_CHAIN_HOSTPORTS);
 		ipt_rule_addrtype(r, 0, IPT_ADDRTYPE_LOCAL, 0);
 	}
-	hook_rule(c, c->nat, IPT_HOOK_POSTROUTING, COMMENT_POSTROUTING,
+	hook_rule(c->nat, IPT_HOOK_POSTROUTING, COMMENT_POSTROUTING,
 		  IPT_CHAIN_POSTROUTING);
-	r = hook_rule(c, c->nat, IPT_HOOK_POSTROUTING, COMMENT_EGRESS,
+	r = hook_rule(c->nat, IPT_HOOK_POSTROUTING, COMMENT_EGRESS,
 		      IPT_CHAIN_MASQ_EGRESS);
 	ipt_rule_addrtype(r, 0, IPT_ADDRTYPE_LOCAL, IPT_ADDRTYPE_INVERT_DEST);
 
@@ -143,7 +141,8 @@ static void compile_base(struct ctx *c)
 	c->f_external =
 		ipt_table_add_chain(c->filter, IPT_CHAIN_EXTERNAL_SERVICES);
 	c->f_nodeports = ipt_table_add_chain(c->filter, IPT_CHAIN_NODEPORTS);
-	c->f_firewall = ipt_table_add_chain(c->filter, IPT_CHAIN_PROXY_FIREWALL);
+	c->f_firewall =
+		ipt_table_add_chain(c->filter, IPT_CHAIN_PROXY_FIREWALL);
 
 	ch = ipt_table_add_chain(c->filter, IPT_CHAIN_FORWARD);
 	r = ipt_chain_add_rule(ch);
@@ -162,31 +161,31 @@ static void compile_base(struct ctx *c)
 	ipt_rule_verdict(r, IPT_TARGET_ACCEPT);
 
 	/* The order kube-proxy ends up with in the built-in chains. */
-	r = hook_rule(c, c->filter, IPT_HOOK_INPUT, COMMENT_FIREWALL,
+	r = hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_FIREWALL,
 		      IPT_CHAIN_PROXY_FIREWALL);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	hook_rule(c, c->filter, IPT_HOOK_INPUT, COMMENT_HC_PORTS,
+	hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_HC_PORTS,
 		  IPT_CHAIN_NODEPORTS);
-	r = hook_rule(c, c->filter, IPT_HOOK_INPUT, COMMENT_EXT_PORTALS,
+	r = hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_EXT_PORTALS,
 		      IPT_CHAIN_EXTERNAL_SERVICES);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
 
-	r = hook_rule(c, c->filter, IPT_HOOK_FORWARD, COMMENT_FIREWALL,
+	r = hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_FIREWALL,
 		      IPT_CHAIN_PROXY_FIREWALL);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	hook_rule(c, c->filter, IPT_HOOK_FORWARD, COMMENT_FORWARD,
+	hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_FORWARD,
 		  IPT_CHAIN_FORWARD);
-	r = hook_rule(c, c->filter, IPT_HOOK_FORWARD, COMMENT_PORTALS,
+	r = hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_PORTALS,
 		      IPT_CHAIN_SERVICES);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	r = hook_rule(c, c->filter, IPT_HOOK_FORWARD, COMMENT_EXT_PORTALS,
+	r = hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_EXT_PORTALS,
 		      IPT_CHAIN_EXTERNAL_SERVICES);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
 
-	r = hook_rule(c, c->filter, IPT_HOOK_OUTPUT, COMMENT_FIREWALL,
+	r = hook_rule(c->filter, IPT_HOOK_OUTPUT, COMMENT_FIREWALL,
 		      IPT_CHAIN_PROXY_FIREWALL);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	r = hook_rule(c, c->filter, IPT_HOOK_OUTPUT, COMMENT_PORTALS,
+	r = hook_rule(c->filter, IPT_HOOK_OUTPUT, COMMENT_PORTALS,
 		      IPT_CHAIN_SERVICES);
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
 }
@@ -199,7 +198,7 @@ struct svc {
 	char svl[IPT_CHAIN_LEN];
 	char ext[IPT_CHAIN_LEN];
 	char fw[IPT_CHAIN_LEN];
-	bool has_cip; /* a cluster IP of the ruleset's family */
+	bool has_cip;	    /* a cluster IP of the ruleset's family */
 	bool ext_frontends; /* node port, external or LB IPs */
 	enum plan_action int_act, ext_act;
 	/* Chains used: the internal (cluster IP) and external policy
@@ -207,7 +206,7 @@ struct svc {
 	const char *int_chain; /* NULL: none */
 	const char *extpol_chain;
 	bool need_ext; /* NFP-EXT */
-	bool need_fw; /* NFP-FW */
+	bool need_fw;  /* NFP-FW */
 };
 
 static void ep_str(const struct plan_endpoint *ep, char *buf, size_t len)
@@ -268,8 +267,7 @@ static void sep_chains(struct ctx *c, const struct svc *v)
 	const struct plan_endpoint **eps;
 	size_t n = 0;
 
-	eps = xcalloc(s->n_internal_eps + s->n_external_eps + 1,
-		      sizeof(*eps));
+	eps = xcalloc(s->n_internal_eps + s->n_external_eps + 1, sizeof(*eps));
 	if (v->int_chain)
 		for (size_t i = 0; i < s->n_internal_eps; i++)
 			eps[n++] = &s->internal_eps[i];
@@ -363,30 +361,36 @@ static void ext_chain(struct ctx *c, const struct svc *v)
 		/* Endpoints may be on another node: masquerade so that the
 		 * reply comes back through us. */
 		r = ipt_chain_add_rule(ch);
-		ipt_rule_comment(r, "masquerade traffic for %s external destinations",
-				 s->id);
+		ipt_rule_comment(
+			r, "masquerade traffic for %s external destinations",
+			s->id);
 		ipt_rule_jump(r, IPT_CHAIN_MARK_MASQ);
 	} else {
 		/* Pods reaching an external frontend behave as if they had
 		 * gone out to the load balancer and back: no policy. */
 		for (size_t i = 0; v->int_chain && i < c->n_pod_cidrs; i++) {
 			r = ipt_chain_add_rule(ch);
-			ipt_rule_comment(r, "pod traffic for %s external destinations",
-					 s->id);
+			ipt_rule_comment(
+				r, "pod traffic for %s external destinations",
+				s->id);
 			r->src = *c->pod_cidrs[i];
 			ipt_rule_jump(r, v->int_chain);
 		}
 		/* The host's own traffic has a local source address, which
 		 * an endpoint cannot answer: masquerade it. */
 		r = ipt_chain_add_rule(ch);
-		ipt_rule_comment(r, "masquerade LOCAL traffic for %s external destinations",
-				 s->id);
+		ipt_rule_comment(
+			r,
+			"masquerade LOCAL traffic for %s external destinations",
+			s->id);
 		ipt_rule_addrtype(r, IPT_ADDRTYPE_LOCAL, 0, 0);
 		ipt_rule_jump(r, IPT_CHAIN_MARK_MASQ);
 		if (v->int_chain) {
 			r = ipt_chain_add_rule(ch);
-			ipt_rule_comment(r, "route LOCAL traffic for %s external destinations",
-					 s->id);
+			ipt_rule_comment(
+				r,
+				"route LOCAL traffic for %s external destinations",
+				s->id);
 			ipt_rule_addrtype(r, IPT_ADDRTYPE_LOCAL, 0, 0);
 			ipt_rule_jump(r, v->int_chain);
 		}
@@ -545,9 +549,10 @@ static enum plan_action checked_action(struct ctx *c, const char *id,
 				       size_t n_eps)
 {
 	if (a == PLAN_FORWARD && !n_eps) {
-		diag_addf(c->d, DIAG_WARN,
-			  "service %s: %s traffic is forwarded to no endpoint; rejecting it",
-			  id, what);
+		diag_addf(
+			c->d, DIAG_WARN,
+			"service %s: %s traffic is forwarded to no endpoint; rejecting it",
+			id, what);
 		return PLAN_REJECT;
 	}
 	return a;
@@ -555,7 +560,7 @@ static enum plan_action checked_action(struct ctx *c, const char *id,
 
 static void compile_service(struct ctx *c, const struct plan_service *s)
 {
-	struct svc v = { .s = s };
+	struct svc v = {.s = s};
 
 	snprintf(v.spn, sizeof(v.spn), "%s/%s%s%s", s->ns, s->name,
 		 s->port_name[0] ? ":" : "", s->port_name);
@@ -577,9 +582,10 @@ static void compile_service(struct ctx *c, const struct plan_service *s)
 		v.extpol_chain = s->external_local ? v.svl : v.svc;
 	if (v.int_chain && v.extpol_chain &&
 	    !strcmp(v.int_chain, v.extpol_chain) && !eps_equal(s))
-		diag_addf(c->d, DIAG_WARN,
-			  "service %s: internal and external traffic share chain %s but not their endpoints; using the internal ones",
-			  s->id, v.int_chain);
+		diag_addf(
+			c->d, DIAG_WARN,
+			"service %s: internal and external traffic share chain %s but not their endpoints; using the internal ones",
+			s->id, v.int_chain);
 	v.need_ext = v.ext_frontends &&
 		     (v.extpol_chain || (s->external_local && v.int_chain));
 	v.need_fw = v.need_ext && s->n_lb_ips && s->n_lb_source_ranges;
@@ -735,8 +741,8 @@ static void compile_masq_egress(struct ctx *c)
 		any |= m->pod_cidrs[i].addr.family == c->family;
 	if (!m->enabled || !any)
 		return;
-	if (c->family == AF_INET ? !m->masq_link_local :
-				   !m->masq_link_local_v6) {
+	if (c->family == AF_INET ? !m->masq_link_local
+				 : !m->masq_link_local_v6) {
 		r = ipt_chain_add_rule(c->nat_masq_egress);
 		ipt_rule_comment(r, COMMENT_EGRESS_LINK_LOCAL);
 		cidr_of(&r->dst, c->family,
@@ -765,7 +771,7 @@ static void compile_masq_egress(struct ctx *c)
 int ipt_compile(const struct plan *p, int family, struct ipt_ruleset *out,
 		struct diag_list *d)
 {
-	struct ctx c = { .p = p, .family = family, .d = d };
+	struct ctx c = {.p = p, .family = family, .d = d};
 	const struct plan_service *prev = NULL;
 	int err;
 
@@ -774,10 +780,12 @@ int ipt_compile(const struct plan *p, int family, struct ipt_ruleset *out,
 	ipt_ruleset_init(out, family);
 	c.nat = &out->tables[IPT_TABLE_NAT];
 	c.filter = &out->tables[IPT_TABLE_FILTER];
-	c.pod_cidrs = xcalloc(p->node.n_cluster_cidrs + 1, sizeof(*c.pod_cidrs));
+	c.pod_cidrs =
+		xcalloc(p->node.n_cluster_cidrs + 1, sizeof(*c.pod_cidrs));
 	for (size_t i = 0; i < p->node.n_cluster_cidrs; i++)
 		if (p->node.cluster_cidrs[i].addr.family == family)
-			c.pod_cidrs[c.n_pod_cidrs++] = &p->node.cluster_cidrs[i];
+			c.pod_cidrs[c.n_pod_cidrs++] =
+				&p->node.cluster_cidrs[i];
 
 	compile_base(&c);
 	for (size_t i = 0; i < p->n_services; i++) {

@@ -7,9 +7,9 @@
 
 /* Route types by RTN_* number, as libxt_addrtype names them. */
 static const char *const addrtype_names[] = {
-	"UNSPEC",    "UNICAST", "LOCAL",	  "BROADCAST",
-	"ANYCAST",   "MULTICAST", "BLACKHOLE", "UNREACHABLE",
-	"PROHIBIT",  "THROW",   "NAT",	  "XRESOLVE",
+	"UNSPEC",   "UNICAST",	 "LOCAL",     "BROADCAST",
+	"ANYCAST",  "MULTICAST", "BLACKHOLE", "UNREACHABLE",
+	"PROHIBIT", "THROW",	 "NAT",	      "XRESOLVE",
 };
 
 /* Conntrack states in the order libxt_conntrack prints them. */
@@ -17,10 +17,10 @@ static const struct {
 	uint32_t bit;
 	const char *name;
 } ctstates[] = {
-	{ IPT_CTSTATE_INVALID, "INVALID" },
-	{ IPT_CTSTATE_NEW, "NEW" },
-	{ IPT_CTSTATE_RELATED, "RELATED" },
-	{ IPT_CTSTATE_ESTABLISHED, "ESTABLISHED" },
+	{IPT_CTSTATE_INVALID, "INVALID"},
+	{IPT_CTSTATE_NEW, "NEW"},
+	{IPT_CTSTATE_RELATED, "RELATED"},
+	{IPT_CTSTATE_ESTABLISHED, "ESTABLISHED"},
 };
 
 static const char *const verdicts[__IPT_TARGET_MAX] = {
@@ -43,7 +43,7 @@ static void put_cidr(struct strbuf *sb, const char *opt, bool invert,
 	if (!c->addr.family || !c->prefix)
 		return;
 	nfp_addr_str(&c->addr, buf);
-	if (c->prefix == 32) strbuf_addf(sb, "%s %s %s", inv(invert), opt, buf); else strbuf_addf(sb, "%s %s %s/%u", inv(invert), opt, buf, c->prefix);
+	strbuf_addf(sb, "%s %s %s/%u", inv(invert), opt, buf, c->prefix);
 }
 
 static void put_quoted(struct strbuf *sb, const char *s)
@@ -59,8 +59,8 @@ static void put_quoted(struct strbuf *sb, const char *s)
 
 static void put_proto(struct strbuf *sb, uint8_t proto, bool invert)
 {
-	static const int protos[] = { NFP_PROTO_TCP, NFP_PROTO_UDP,
-				      NFP_PROTO_SCTP };
+	static const int protos[] = {NFP_PROTO_TCP, NFP_PROTO_UDP,
+				     NFP_PROTO_SCTP};
 
 	if (!proto)
 		return;
@@ -82,8 +82,8 @@ static void put_addrtypes(struct strbuf *sb, const char *opt, bool invert,
 	if (!types)
 		return;
 	strbuf_addf(sb, "%s %s", inv(invert), opt);
-	for (size_t i = 0; i < sizeof(addrtype_names) / sizeof(addrtype_names[0]);
-	     i++) {
+	for (size_t i = 0;
+	     i < sizeof(addrtype_names) / sizeof(addrtype_names[0]); i++) {
 		if (!(types & (1u << i)))
 			continue;
 		strbuf_addf(sb, "%s%s", sep, addrtype_names[i]);
@@ -137,8 +137,8 @@ static void put_match(struct strbuf *sb, const struct ipt_match *m)
 		break;
 	case IPT_MATCH_RECENT:
 		strbuf_addf(sb, " -m recent --name %s %s", m->recent.name,
-			    m->recent.cmd == IPT_RECENT_SET ? "--set" :
-							      "--rcheck");
+			    m->recent.cmd == IPT_RECENT_SET ? "--set"
+							    : "--rcheck");
 		if (m->recent.seconds)
 			strbuf_addf(sb, " --seconds %u", m->recent.seconds);
 		if (m->recent.reap)
@@ -200,8 +200,8 @@ static void put_target(struct strbuf *sb, int family,
 		break;
 	case IPT_TARGET_REJECT:
 		strbuf_addf(sb, " -j REJECT --reject-with %s",
-			    family == AF_INET6 ? "icmp6-port-unreachable" :
-						 "icmp-port-unreachable");
+			    family == AF_INET6 ? "icmp6-port-unreachable"
+					       : "icmp-port-unreachable");
 		break;
 	case __IPT_TARGET_MAX:
 		break;
@@ -253,9 +253,9 @@ static void put_table(struct strbuf *sb, int family, const struct ipt_table *t)
 
 char *ipt_print(const struct ipt_ruleset *rs)
 {
-	static const enum ipt_table_id order[] = { IPT_TABLE_FILTER,
-						   IPT_TABLE_NAT };
-	struct strbuf sb = { 0 };
+	static const enum ipt_table_id order[] = {IPT_TABLE_FILTER,
+						  IPT_TABLE_NAT};
+	struct strbuf sb = {0};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		put_table(&sb, rs->family, &rs->tables[order[i]]);

@@ -31,8 +31,7 @@ _Static_assert(IPT_CTSTATE_ESTABLISHED ==
 	       "ctstate");
 _Static_assert(IPT_CTSTATE_RELATED == XT_CONNTRACK_STATE_BIT(IP_CT_RELATED),
 	       "ctstate");
-_Static_assert(IPT_CTSTATE_NEW == XT_CONNTRACK_STATE_BIT(IP_CT_NEW),
-	       "ctstate");
+_Static_assert(IPT_CTSTATE_NEW == XT_CONNTRACK_STATE_BIT(IP_CT_NEW), "ctstate");
 _Static_assert(IPT_COMMENT_LEN == XT_MAX_COMMENT_LEN, "comment");
 
 static const char *const table_names[__IPT_TABLE_MAX] = {
@@ -41,10 +40,8 @@ static const char *const table_names[__IPT_TABLE_MAX] = {
 };
 
 static const char *const hook_names[__IPT_HOOK_MAX] = {
-	[IPT_HOOK_PREROUTING] = "PREROUTING",
-	[IPT_HOOK_INPUT] = "INPUT",
-	[IPT_HOOK_FORWARD] = "FORWARD",
-	[IPT_HOOK_OUTPUT] = "OUTPUT",
+	[IPT_HOOK_PREROUTING] = "PREROUTING",	[IPT_HOOK_INPUT] = "INPUT",
+	[IPT_HOOK_FORWARD] = "FORWARD",		[IPT_HOOK_OUTPUT] = "OUTPUT",
 	[IPT_HOOK_POSTROUTING] = "POSTROUTING",
 };
 
@@ -202,10 +199,11 @@ static void check_jumps(const struct ipt_table *t, const struct ipt_chain *c,
 			continue;
 		if (ipt_table_find_chain(t, tg->chain))
 			continue;
-		diag_addf(d, DIAG_ERROR,
-			  "%s %s: rule %zu of chain %s jumps to missing chain %s",
-			  family, ipt_table_name(t->id), i + 1, c->name,
-			  tg->chain);
+		diag_addf(
+			d, DIAG_ERROR,
+			"%s %s: rule %zu of chain %s jumps to missing chain %s",
+			family, ipt_table_name(t->id), i + 1, c->name,
+			tg->chain);
 		*err = -EINVAL;
 	}
 }
@@ -238,8 +236,7 @@ static int table_finish(struct ipt_table *t, const char *family,
 			check_jumps(t, &t->hooks[h], family, d, &err);
 		else if (t->hooks[h].n_rules) {
 			diag_addf(d, DIAG_ERROR, "%s %s has no chain %s",
-				  family, ipt_table_name(t->id),
-				  hook_names[h]);
+				  family, ipt_table_name(t->id), hook_names[h]);
 			err = -EINVAL;
 		}
 	}
@@ -286,7 +283,7 @@ struct ipt_match *ipt_rule_add_match(struct ipt_rule *r,
 void ipt_rule_comment(struct ipt_rule *r, const char *fmt, ...)
 {
 	struct ipt_match *m = ipt_rule_add_match(r, IPT_MATCH_COMMENT);
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -324,8 +321,8 @@ void ipt_rule_mark(struct ipt_rule *r, uint32_t mark, uint32_t mask,
 	m->mark.invert = invert;
 }
 
-void ipt_rule_addrtype(struct ipt_rule *r, uint16_t src_type,
-		       uint16_t dst_type, uint32_t flags)
+void ipt_rule_addrtype(struct ipt_rule *r, uint16_t src_type, uint16_t dst_type,
+		       uint32_t flags)
 {
 	struct ipt_match *m = ipt_rule_add_match(r, IPT_MATCH_ADDRTYPE);
 
@@ -389,8 +386,7 @@ void ipt_rule_masquerade(struct ipt_rule *r, bool random_fully)
 	r->target.masq.random_fully = random_fully;
 }
 
-void ipt_rule_set_mark(struct ipt_rule *r, enum ipt_mark_op op,
-		       uint32_t value)
+void ipt_rule_set_mark(struct ipt_rule *r, enum ipt_mark_op op, uint32_t value)
 {
 	memset(&r->target, 0, sizeof(r->target));
 	r->target.kind = IPT_TARGET_MARK;
@@ -561,7 +557,7 @@ static void hash_name(char *out, const char *prefix, const char *key,
 void ipt_name_service(char *out, const char *prefix, const char *spn,
 		      enum nfp_proto proto)
 {
-	struct strbuf key = { 0 };
+	struct strbuf key = {0};
 
 	strbuf_addf(&key, "%s%s", spn, nfp_proto_name(proto));
 	hash_name(out, prefix, key.buf, key.len);
@@ -571,13 +567,13 @@ void ipt_name_service(char *out, const char *prefix, const char *spn,
 void ipt_name_endpoint(char *out, const char *spn, enum nfp_proto proto,
 		       const struct nfp_addr *addr, uint16_t port)
 {
-	struct strbuf key = { 0 };
+	struct strbuf key = {0};
 	char ip[NFP_ADDR_STRLEN];
 
 	nfp_addr_str(addr, ip);
 	if (addr->family == AF_INET6)
-		strbuf_addf(&key, "%s%s[%s]:%u", spn, nfp_proto_name(proto),
-			    ip, port);
+		strbuf_addf(&key, "%s%s[%s]:%u", spn, nfp_proto_name(proto), ip,
+			    port);
 	else
 		strbuf_addf(&key, "%s%s%s:%u", spn, nfp_proto_name(proto), ip,
 			    port);

@@ -42,34 +42,30 @@
 
 /* Our fixed chains (both families, table in the comment). */
 #define IPT_PREFIX "NFP-"
-#define IPT_CHAIN_SERVICES "NFP-SERVICES" /* nat, filter */
+#define IPT_CHAIN_SERVICES "NFP-SERVICES"		    /* nat, filter */
 #define IPT_CHAIN_EXTERNAL_SERVICES "NFP-EXTERNAL-SERVICES" /* filter */
-#define IPT_CHAIN_NODEPORTS "NFP-NODEPORTS" /* nat, filter */
-#define IPT_CHAIN_POSTROUTING "NFP-POSTROUTING" /* nat */
-#define IPT_CHAIN_MARK_MASQ "NFP-MARK-MASQ" /* nat */
-#define IPT_CHAIN_MARK_MASQ_NONPOD "NFP-MARK-MASQ-NONPOD" /* nat */
-#define IPT_CHAIN_FORWARD "NFP-FORWARD" /* filter */
-#define IPT_CHAIN_PROXY_FIREWALL "NFP-PROXY-FIREWALL" /* filter */
-#define IPT_CHAIN_HOSTPORTS "NFP-HOSTPORTS" /* nat */
-#define IPT_CHAIN_MASQ_EGRESS "NFP-MASQ-EGRESS" /* nat */
+#define IPT_CHAIN_NODEPORTS "NFP-NODEPORTS"		    /* nat, filter */
+#define IPT_CHAIN_POSTROUTING "NFP-POSTROUTING"		    /* nat */
+#define IPT_CHAIN_MARK_MASQ "NFP-MARK-MASQ"		    /* nat */
+#define IPT_CHAIN_MARK_MASQ_NONPOD "NFP-MARK-MASQ-NONPOD"   /* nat */
+#define IPT_CHAIN_FORWARD "NFP-FORWARD"			    /* filter */
+#define IPT_CHAIN_PROXY_FIREWALL "NFP-PROXY-FIREWALL"	    /* filter */
+#define IPT_CHAIN_HOSTPORTS "NFP-HOSTPORTS"		    /* nat */
+#define IPT_CHAIN_MASQ_EGRESS "NFP-MASQ-EGRESS"		    /* nat */
 
 /* Prefixes of the per-object chains; a 16-character hash follows. */
 #define IPT_PREFIX_SVC "NFP-SVC-" /* a service port, cluster endpoints */
 #define IPT_PREFIX_SVL "NFP-SVL-" /* a service port, local endpoints */
 #define IPT_PREFIX_EXT "NFP-EXT-" /* a service port, external traffic */
-#define IPT_PREFIX_FW "NFP-FW-" /* loadBalancerSourceRanges */
+#define IPT_PREFIX_FW "NFP-FW-"	  /* loadBalancerSourceRanges */
 #define IPT_PREFIX_SEP "NFP-SEP-" /* one endpoint of a service port */
-#define IPT_PREFIX_HP "NFP-HP-" /* the hostPorts of one pod */
+#define IPT_PREFIX_HP "NFP-HP-"	  /* the hostPorts of one pod */
 #define IPT_HASH_LEN 16
 
 /* The packet mark bit that asks NFP-POSTROUTING to masquerade. */
 #define IPT_MARK_MASQ 0x4000u
 
-enum ipt_table_id {
-	IPT_TABLE_FILTER,
-	IPT_TABLE_NAT,
-	__IPT_TABLE_MAX
-};
+enum ipt_table_id { IPT_TABLE_FILTER, IPT_TABLE_NAT, __IPT_TABLE_MAX };
 
 /* Built-in chains; values are the kernel's NF_INET_* hook numbers. */
 enum ipt_hook {
@@ -82,14 +78,14 @@ enum ipt_hook {
 };
 
 enum ipt_match_kind {
-	IPT_MATCH_COMMENT, /* "comment" rev 0: struct xt_comment_info */
-	IPT_MATCH_TCP, /* "tcp" rev 0: struct xt_tcp */
-	IPT_MATCH_UDP, /* "udp" rev 0: struct xt_udp */
-	IPT_MATCH_SCTP, /* "sctp" rev 0: struct xt_sctp_info */
-	IPT_MATCH_MARK, /* "mark" rev 1: struct xt_mark_mtinfo1 */
-	IPT_MATCH_ADDRTYPE, /* "addrtype" rev 1: struct xt_addrtype_info_v1 */
+	IPT_MATCH_COMMENT,   /* "comment" rev 0: struct xt_comment_info */
+	IPT_MATCH_TCP,	     /* "tcp" rev 0: struct xt_tcp */
+	IPT_MATCH_UDP,	     /* "udp" rev 0: struct xt_udp */
+	IPT_MATCH_SCTP,	     /* "sctp" rev 0: struct xt_sctp_info */
+	IPT_MATCH_MARK,	     /* "mark" rev 1: struct xt_mark_mtinfo1 */
+	IPT_MATCH_ADDRTYPE,  /* "addrtype" rev 1: struct xt_addrtype_info_v1 */
 	IPT_MATCH_STATISTIC, /* "statistic" rev 0: struct xt_statistic_info */
-	IPT_MATCH_RECENT, /* "recent" rev 1: struct xt_recent_mtinfo_v1 */
+	IPT_MATCH_RECENT,    /* "recent" rev 1: struct xt_recent_mtinfo_v1 */
 	IPT_MATCH_CONNTRACK, /* "conntrack" rev 3: xt_conntrack_mtinfo3 */
 	__IPT_MATCH_MAX
 };
@@ -115,7 +111,7 @@ enum ipt_match_kind {
  * XT_RECENT_REAP when reap is set (which needs seconds). side is
  * XT_RECENT_SOURCE unless rdest; mask is all ones. */
 enum ipt_recent_cmd {
-	IPT_RECENT_SET, /* --set */
+	IPT_RECENT_SET,	   /* --set */
 	IPT_RECENT_RCHECK, /* --rcheck */
 };
 
@@ -161,21 +157,22 @@ struct ipt_match {
 };
 
 enum ipt_target_kind {
-	IPT_TARGET_JUMP, /* -j chain: standard target, verdict = chain */
-	IPT_TARGET_GOTO, /* -g chain: IPT_F_GOTO in ipt_entry.ip.flags */
+	IPT_TARGET_JUMP,   /* -j chain: standard target, verdict = chain */
+	IPT_TARGET_GOTO,   /* -g chain: IPT_F_GOTO in ipt_entry.ip.flags */
 	IPT_TARGET_ACCEPT, /* standard verdicts */
 	IPT_TARGET_DROP,
 	IPT_TARGET_RETURN,
-	IPT_TARGET_DNAT, /* "DNAT" rev 2: struct nf_nat_range2 */
+	IPT_TARGET_DNAT,       /* "DNAT" rev 2: struct nf_nat_range2 */
 	IPT_TARGET_MASQUERADE, /* "MASQUERADE" rev 0: nf_nat_ipv4_multi_range_
 				* compat (IPv4), struct nf_nat_range (IPv6) */
-	IPT_TARGET_MARK, /* "MARK" rev 2: struct xt_mark_tginfo2 */
-	IPT_TARGET_REJECT, /* "REJECT" rev 0: ipt_reject_info/ip6t_reject_info */
+	IPT_TARGET_MARK,       /* "MARK" rev 2: struct xt_mark_tginfo2 */
+	IPT_TARGET_REJECT, /* "REJECT" rev 0: ipt_reject_info/ip6t_reject_info
+			    */
 	__IPT_TARGET_MAX
 };
 
 enum ipt_mark_op {
-	IPT_MARK_OR, /* --or-mark v: xt_mark_tginfo2 {mark = v, mask = v} */
+	IPT_MARK_OR,  /* --or-mark v: xt_mark_tginfo2 {mark = v, mask = v} */
 	IPT_MARK_XOR, /* --xor-mark v: {mark = v, mask = 0} */
 };
 
@@ -238,7 +235,9 @@ struct ipt_chain {
 struct ipt_table {
 	enum ipt_table_id id;
 	/* Built-in chains; only those ipt_table_has_hook() allows are used.
-	 * Their rules are the jumps we need there, first to last. */
+	 * Their rules are the jumps we need there, first to last: an
+	 * installer puts them at the head of the kernel's chain, in this
+	 * order, and leaves the chain's other rules and policy alone. */
 	struct ipt_chain hooks[__IPT_HOOK_MAX];
 	struct ipt_chain **chains; /* our own, owned, in creation order */
 	size_t n_chains;
@@ -298,8 +297,8 @@ void ipt_rule_comment(struct ipt_rule *r, const char *fmt, ...)
 void ipt_rule_dport(struct ipt_rule *r, enum nfp_proto proto, uint16_t port);
 void ipt_rule_mark(struct ipt_rule *r, uint32_t mark, uint32_t mask,
 		   bool invert);
-void ipt_rule_addrtype(struct ipt_rule *r, uint16_t src_type,
-		       uint16_t dst_type, uint32_t flags);
+void ipt_rule_addrtype(struct ipt_rule *r, uint16_t src_type, uint16_t dst_type,
+		       uint32_t flags);
 void ipt_rule_probability(struct ipt_rule *r, double probability);
 void ipt_rule_recent(struct ipt_rule *r, const char *name,
 		     enum ipt_recent_cmd cmd, uint32_t seconds, bool reap);
@@ -309,8 +308,7 @@ void ipt_rule_verdict(struct ipt_rule *r, enum ipt_target_kind kind);
 void ipt_rule_dnat(struct ipt_rule *r, const struct nfp_addr *addr,
 		   uint16_t port);
 void ipt_rule_masquerade(struct ipt_rule *r, bool random_fully);
-void ipt_rule_set_mark(struct ipt_rule *r, enum ipt_mark_op op,
-		       uint32_t value);
+void ipt_rule_set_mark(struct ipt_rule *r, enum ipt_mark_op op, uint32_t value);
 void ipt_rule_reject(struct ipt_rule *r);
 
 /* Equality for diffs: same entry fields, same matches in the same order,

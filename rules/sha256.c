@@ -74,13 +74,12 @@ static void compress(uint32_t h[8], const uint8_t blk[SHA256_BLOCK_LEN])
 	h[7] += hh;
 }
 
-void sha256_digest(const void *data, size_t len,
-		   uint8_t out[SHA256_DIGEST_LEN])
+void sha256_digest(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
 {
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 	const uint8_t *p = data;
-	uint8_t tail[2 * SHA256_BLOCK_LEN] = { 0 };
+	uint8_t tail[2 * SHA256_BLOCK_LEN] = {0};
 	uint64_t bits = (uint64_t)len * 8;
 	size_t rest, tail_len;
 	int i;
@@ -94,8 +93,8 @@ void sha256_digest(const void *data, size_t len,
 	rest = len;
 	memcpy(tail, p, rest);
 	tail[rest] = 0x80;
-	tail_len = rest + 1 + 8 <= SHA256_BLOCK_LEN ? SHA256_BLOCK_LEN :
-						      2 * SHA256_BLOCK_LEN;
+	tail_len = rest + 1 + 8 <= SHA256_BLOCK_LEN ? SHA256_BLOCK_LEN
+						    : 2 * SHA256_BLOCK_LEN;
 	for (i = 0; i < 8; i++)
 		tail[tail_len - 1 - i] = (uint8_t)(bits >> (8 * i));
 	compress(h, tail);

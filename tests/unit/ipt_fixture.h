@@ -9,7 +9,6 @@
  */
 
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +37,13 @@ static inline struct nfp_cidr fx_cidr(const char *s)
 	return c;
 }
 
-static inline void fx_push_addr(struct nfp_addr **arr, size_t *n,
-				const char *s)
+static inline void fx_push_addr(struct nfp_addr **arr, size_t *n, const char *s)
 {
 	*arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
 	(*arr)[(*n)++] = fx_addr(s);
 }
 
-static inline void fx_push_cidr(struct nfp_cidr **arr, size_t *n,
-				const char *s)
+static inline void fx_push_cidr(struct nfp_cidr **arr, size_t *n, const char *s)
 {
 	*arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
 	(*arr)[(*n)++] = fx_cidr(s);
@@ -64,7 +61,7 @@ static inline struct plan_service *fx_service(struct plan *p, const char *ns,
 					      const char *cip, uint16_t port)
 {
 	struct plan_service *s;
-	struct strbuf id = { 0 };
+	struct strbuf id = {0};
 
 	p->services = xrealloc(p->services,
 			       (p->n_services + 1) * sizeof(*p->services));
@@ -92,28 +89,31 @@ static inline struct plan_service *fx_service(struct plan *p, const char *ns,
  * that the policy allows: DROP. */
 static inline void fx_settle(struct plan_service *s, size_t total)
 {
-	s->internal_action = s->n_internal_eps ? PLAN_FORWARD :
-			     total		  ? PLAN_DROP :
-						    PLAN_REJECT;
-	s->external_action = s->n_external_eps ? PLAN_FORWARD :
-			     total		  ? PLAN_DROP :
-						    PLAN_REJECT;
+	s->internal_action = s->n_internal_eps ? PLAN_FORWARD
+			     : total	       ? PLAN_DROP
+					       : PLAN_REJECT;
+	s->external_action = s->n_external_eps ? PLAN_FORWARD
+			     : total	       ? PLAN_DROP
+					       : PLAN_REJECT;
 }
 
 /*
- * Endpoints "ip:port[:local]" ... NULL-terminated, in address order; each
- * goes to the internal and external lists that its policy allows. Set the
- * traffic policies before calling.
+ * Endpoints "ip:port" or "ip:port/local" ("[ip]:port" for IPv6), in
+ * address order, the list ended by NULL: fx_endpoints(s, "a", "b", NULL).
+ * Each goes to the internal and external lists that its policy allows;
+ * set the traffic policies before calling. (A macro over an array rather
+ * than a variadic function: a NULL sentinel through "..." is not portable.)
  */
-static inline void fx_endpoints(struct plan_service *s, ...)
+#define fx_endpoints(s, ...) \
+	fx_endpoint_list((s), (const char *const[]){__VA_ARGS__})
+
+static inline void fx_endpoint_list(struct plan_service *s,
+				    const char *const *list)
 {
 	size_t total = 0;
-	const char *e;
-	va_list ap;
 
-	va_start(ap, s);
-	while ((e = va_arg(ap, const char *))) {
-		struct plan_endpoint ep = { 0 };
+	for (const char *e; (e = *list); list++) {
+		struct plan_endpoint ep = {0};
 		char ip[64], *colon;
 
 		snprintf(ip, sizeof(ip), "%s", e);
@@ -132,34 +132,30 @@ static inline void fx_endpoints(struct plan_service *s, ...)
 		}
 		total++;
 		if (!s->internal_local || ep.local) {
-			s->internal_eps = xrealloc(s->internal_eps,
-						   (s->n_internal_eps + 1) *
-							   sizeof(ep));
+			s->internal_eps =
+				xrealloc(s->internal_eps,
+					 (s->n_internal_eps + 1) * sizeof(ep));
 			s->internal_eps[s->n_internal_eps++] = ep;
 		}
 		if (!s->external_local || ep.local) {
-			s->external_eps = xrealloc(s->external_eps,
-						   (s->n_external_eps + 1) *
-							   sizeof(ep));
+			s->external_eps =
+				xrealloc(s->external_eps,
+					 (s->n_external_eps + 1) * sizeof(ep));
 			s->external_eps[s->n_external_eps++] = ep;
 		}
 	}
-	va_end(ap);
 	fx_settle(s, total);
 }
 
-static inline struct plan_hostport *fx_hostport(struct plan *p,
-						const char *pod,
-						enum nfp_proto proto,
-						const char *host_ip,
-						uint16_t host_port,
-						const char *pod_ip,
-						uint16_t container_port)
+static inline struct plan_hostport *
+fx_hostport(struct plan *p, const char *pod, enum nfp_proto proto,
+	    const char *host_ip, uint16_t host_port, const char *pod_ip,
+	    uint16_t container_port)
 {
 	struct plan_hostport *h;
 
-	p->hostports = xrealloc(p->hostports,
-				(p->n_hostports + 1) * sizeof(*h));
+	p->hostports =
+		xrealloc(p->hostports, (p->n_hostports + 1) * sizeof(*h));
 	h = &p->hostports[p->n_hostports++];
 	memset(h, 0, sizeof(*h));
 	h->pod = xstrdup(pod);
@@ -178,7 +174,7 @@ static inline struct plan_hostport *fx_hostport(struct plan *p,
 static inline void fx_compile(const struct plan *p, int family,
 			      struct ipt_ruleset *rs, bool allow_warn)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	int err = ipt_compile(p, family, rs, &d);
 
 	for (size_t i = 0; i < d.n && !allow_warn; i++)
@@ -194,7 +190,7 @@ static inline char *fx_chain_text(const struct ipt_ruleset *rs,
 {
 	const struct ipt_table *tb = &rs->tables[t];
 	const struct ipt_chain *c = ipt_table_find_chain(tb, name);
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	for (int h = 0; !c && h < __IPT_HOOK_MAX; h++)
 		if (ipt_table_has_hook(t, (enum ipt_hook)h) &&
@@ -209,13 +205,13 @@ static inline char *fx_chain_text(const struct ipt_ruleset *rs,
 }
 
 /* Assert that a chain's printed rules are exactly want. */
-#define fx_assert_chain(rs, t, name, want)                                   \
-	do {                                                                 \
-		char *got_ = fx_chain_text((rs), (t), (name));               \
-		ck_assert_msg(!strcmp(got_, (want)),                         \
-			      "chain %s:\n--- got ---\n%s--- want ---\n%s",  \
-			      (name), got_, (want));                         \
-		free(got_);                                                  \
+#define fx_assert_chain(rs, t, name, want)                                  \
+	do {                                                                \
+		char *got_ = fx_chain_text((rs), (t), (name));              \
+		ck_assert_msg(!strcmp(got_, (want)),                        \
+			      "chain %s:\n--- got ---\n%s--- want ---\n%s", \
+			      (name), got_, (want));                        \
+		free(got_);                                                 \
 	} while (0)
 
 #endif

@@ -16,7 +16,7 @@ static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static char *fmt(const char *f, ...)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	va_list ap;
 
 	va_start(ap, f);
@@ -26,11 +26,11 @@ static char *fmt(const char *f, ...)
 }
 
 /* Assert a chain's rules, the expectation given as a format. */
-#define expect_chain(rs, t, name, ...)                                       \
-	do {                                                                 \
-		char *want_ = fmt(__VA_ARGS__);                              \
-		fx_assert_chain((rs), (t), (name), want_);                   \
-		free(want_);                                                 \
+#define expect_chain(rs, t, name, ...)                     \
+	do {                                               \
+		char *want_ = fmt(__VA_ARGS__);            \
+		fx_assert_chain((rs), (t), (name), want_); \
+		free(want_);                               \
 	} while (0)
 
 static void base_plan(struct plan *p)
@@ -102,23 +102,25 @@ START_TEST(test_sha256_vectors)
 		char c;
 		const char *want;
 	} v[] = {
-		{ 0, 'a',
-		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
-		{ 55, 'a',
-		  "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
-		{ 56, 'a',
-		  "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
-		{ 64, 'a',
-		  "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb" },
-		{ 1000, 'a',
-		  "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3" },
+		{0, 'a',
+		 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{55, 'a',
+		 "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+		{56, 'a',
+		 "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+		{64, 'a',
+		 "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+		{1000, 'a',
+		 "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"},
 	};
 	uint8_t d[SHA256_DIGEST_LEN];
 	char out[2 * SHA256_DIGEST_LEN + 1], buf[1000];
 
 	sha256_digest("abc", 3, d);
 	hex(d, out);
-	ck_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_str_eq(
+		out,
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		memset(buf, v[i].c, v[i].len);
 		sha256_digest(buf, v[i].len, d);
@@ -165,10 +167,10 @@ START_TEST(test_unnamed_port)
 	fx_endpoints(s, "10.180.0.1:80", NULL);
 	fx_compile(&p, AF_INET, &rs, false);
 	ck_assert(has_chain(&rs, NAT, "NFP-SVC-AQI2S6QIMU7PVVRP"));
-	ck_assert_str_eq(ipt_rule_comment_text(&chain(&rs, NAT,
-						      "NFP-SVC-AQI2S6QIMU7PVVRP")
-							->rules[1]),
-			 "ns1/svc1:80 -> 10.180.0.1:80");
+	ck_assert_str_eq(
+		ipt_rule_comment_text(
+			&chain(&rs, NAT, "NFP-SVC-AQI2S6QIMU7PVVRP")->rules[1]),
+		"ns1/svc1:80 -> 10.180.0.1:80");
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -184,39 +186,48 @@ START_TEST(test_base_layout)
 	base_plan(&p);
 	fx_compile(&p, AF_INET, &rs, false);
 	ck_assert_int_eq(rs.family, AF_INET);
-	expect_chain(&rs, NAT, "PREROUTING",
-		     "-A PREROUTING -m comment --comment \"kube-nfproxy service portals\" -j NFP-SERVICES\n"
-		     "-A PREROUTING -m comment --comment \"kube-nfproxy hostports\" -m addrtype --dst-type LOCAL -j NFP-HOSTPORTS\n");
-	expect_chain(&rs, NAT, "OUTPUT",
-		     "-A OUTPUT -m comment --comment \"kube-nfproxy service portals\" -j NFP-SERVICES\n"
-		     "-A OUTPUT -m comment --comment \"kube-nfproxy hostports\" -m addrtype --dst-type LOCAL -j NFP-HOSTPORTS\n");
-	expect_chain(&rs, NAT, "POSTROUTING",
-		     "-A POSTROUTING -m comment --comment \"kube-nfproxy postrouting rules\" -j NFP-POSTROUTING\n"
-		     "-A POSTROUTING -m comment --comment \"kube-nfproxy egress masquerade\" -m addrtype ! --dst-type LOCAL -j NFP-MASQ-EGRESS\n");
+	expect_chain(
+		&rs, NAT, "PREROUTING",
+		"-A PREROUTING -m comment --comment \"kube-nfproxy service portals\" -j NFP-SERVICES\n"
+		"-A PREROUTING -m comment --comment \"kube-nfproxy hostports\" -m addrtype --dst-type LOCAL -j NFP-HOSTPORTS\n");
+	expect_chain(
+		&rs, NAT, "OUTPUT",
+		"-A OUTPUT -m comment --comment \"kube-nfproxy service portals\" -j NFP-SERVICES\n"
+		"-A OUTPUT -m comment --comment \"kube-nfproxy hostports\" -m addrtype --dst-type LOCAL -j NFP-HOSTPORTS\n");
+	expect_chain(
+		&rs, NAT, "POSTROUTING",
+		"-A POSTROUTING -m comment --comment \"kube-nfproxy postrouting rules\" -j NFP-POSTROUTING\n"
+		"-A POSTROUTING -m comment --comment \"kube-nfproxy egress masquerade\" -m addrtype ! --dst-type LOCAL -j NFP-MASQ-EGRESS\n");
 	expect_chain(&rs, NAT, IPT_CHAIN_MARK_MASQ,
 		     "-A NFP-MARK-MASQ -j MARK --or-mark 0x4000\n");
-	expect_chain(&rs, NAT, IPT_CHAIN_POSTROUTING,
-		     "-A NFP-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN\n"
-		     "-A NFP-POSTROUTING -j MARK --xor-mark 0x4000\n"
-		     "-A NFP-POSTROUTING -m comment --comment \"kube-nfproxy service traffic requiring SNAT\" -j MASQUERADE --random-fully\n");
-	expect_chain(&rs, NAT, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES ! -d 127.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
-	expect_chain(&rs, FILTER, IPT_CHAIN_FORWARD,
-		     "-A NFP-FORWARD -m conntrack --ctstate INVALID -j DROP\n"
-		     "-A NFP-FORWARD -m comment --comment \"kube-nfproxy forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT\n"
-		     "-A NFP-FORWARD -m comment --comment \"kube-nfproxy forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
-	expect_chain(&rs, FILTER, "INPUT",
-		     "-A INPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
-		     "-A INPUT -m comment --comment \"kube-nfproxy health check service ports\" -j NFP-NODEPORTS\n"
-		     "-A INPUT -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
-	expect_chain(&rs, FILTER, "FORWARD",
-		     "-A FORWARD -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
-		     "-A FORWARD -m comment --comment \"kube-nfproxy forwarding rules\" -j NFP-FORWARD\n"
-		     "-A FORWARD -m comment --comment \"kube-nfproxy service portals\" -m conntrack --ctstate NEW -j NFP-SERVICES\n"
-		     "-A FORWARD -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
-	expect_chain(&rs, FILTER, "OUTPUT",
-		     "-A OUTPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
-		     "-A OUTPUT -m comment --comment \"kube-nfproxy service portals\" -m conntrack --ctstate NEW -j NFP-SERVICES\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_POSTROUTING,
+		"-A NFP-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN\n"
+		"-A NFP-POSTROUTING -j MARK --xor-mark 0x4000\n"
+		"-A NFP-POSTROUTING -m comment --comment \"kube-nfproxy service traffic requiring SNAT\" -j MASQUERADE --random-fully\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES ! -d 127.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_FORWARD,
+		"-A NFP-FORWARD -m conntrack --ctstate INVALID -j DROP\n"
+		"-A NFP-FORWARD -m comment --comment \"kube-nfproxy forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT\n"
+		"-A NFP-FORWARD -m comment --comment \"kube-nfproxy forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
+	expect_chain(
+		&rs, FILTER, "INPUT",
+		"-A INPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
+		"-A INPUT -m comment --comment \"kube-nfproxy health check service ports\" -j NFP-NODEPORTS\n"
+		"-A INPUT -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
+	expect_chain(
+		&rs, FILTER, "FORWARD",
+		"-A FORWARD -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
+		"-A FORWARD -m comment --comment \"kube-nfproxy forwarding rules\" -j NFP-FORWARD\n"
+		"-A FORWARD -m comment --comment \"kube-nfproxy service portals\" -m conntrack --ctstate NEW -j NFP-SERVICES\n"
+		"-A FORWARD -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
+	expect_chain(
+		&rs, FILTER, "OUTPUT",
+		"-A OUTPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
+		"-A OUTPUT -m comment --comment \"kube-nfproxy service portals\" -m conntrack --ctstate NEW -j NFP-SERVICES\n");
 	/* Empty but present: the installer's layout does not depend on the
 	 * plan. */
 	ck_assert_uint_eq(rules_of(&rs, NAT, IPT_CHAIN_HOSTPORTS), 0);
@@ -230,13 +241,14 @@ START_TEST(test_base_layout)
 	ck_assert_uint_eq(rs.tables[NAT].n_chains, 6);
 	ck_assert_uint_eq(rs.tables[FILTER].n_chains, 5);
 	/* filter has no PREROUTING */
-	ck_assert_ptr_null(ipt_table_hook(&rs.tables[FILTER],
-					  IPT_HOOK_PREROUTING));
+	ck_assert_ptr_null(
+		ipt_table_hook(&rs.tables[FILTER], IPT_HOOK_PREROUTING));
 	ipt_ruleset_release(&rs);
 
 	fx_compile(&p, AF_INET6, &rs, false);
-	expect_chain(&rs, NAT, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES ! -d ::1/128 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES ! -d ::1/128 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -246,7 +258,7 @@ START_TEST(test_bad_family)
 {
 	struct plan p;
 	struct ipt_ruleset rs;
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 
 	base_plan(&p);
 	ck_assert_int_eq(ipt_compile(&p, AF_UNIX, &rs, &d), -EAFNOSUPPORT);
@@ -273,18 +285,21 @@ START_TEST(test_cluster_ip)
 	names_of(&n, "ns1/svc1:p80", NFP_PROTO_TCP);
 	sep_of(sep, "ns1/svc1:p80", "10.180.0.1", 8080);
 
-	expect_chain(&rs, NAT, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d 172.30.0.41/32 -p tcp -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp --dport 80 -j %s\n"
-		     "-A NFP-SERVICES ! -d 127.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n",
-		     n.svc);
-	expect_chain(&rs, NAT, n.svc,
-		     "-A %s ! -s 10.244.0.0/16 -d 172.30.0.41/32 -p tcp -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"ns1/svc1:p80 -> 10.180.0.1:8080\" -j %s\n",
-		     n.svc, n.svc, sep);
-	expect_chain(&rs, NAT, sep,
-		     "-A %s -s 10.180.0.1/32 -m comment --comment \"ns1/svc1:p80\" -j NFP-MARK-MASQ\n"
-		     "-A %s -p tcp -m comment --comment \"ns1/svc1:p80\" -j DNAT --to-destination 10.180.0.1:8080\n",
-		     sep, sep);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 172.30.0.41/32 -p tcp -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp --dport 80 -j %s\n"
+		"-A NFP-SERVICES ! -d 127.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n",
+		n.svc);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s ! -s 10.244.0.0/16 -d 172.30.0.41/32 -p tcp -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"ns1/svc1:p80 -> 10.180.0.1:8080\" -j %s\n",
+		n.svc, n.svc, sep);
+	expect_chain(
+		&rs, NAT, sep,
+		"-A %s -s 10.180.0.1/32 -m comment --comment \"ns1/svc1:p80\" -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns1/svc1:p80\" -j DNAT --to-destination 10.180.0.1:8080\n",
+		sep, sep);
 
 	/* The same, field by field. */
 	r = &chain(&rs, NAT, n.svc)->rules[0];
@@ -301,7 +316,7 @@ START_TEST(test_cluster_ip)
 	r = &chain(&rs, NAT, sep)->rules[1];
 	ck_assert_int_eq(r->target.kind, IPT_TARGET_DNAT);
 	ck_assert(nfp_addr_eq(&r->target.dnat.addr,
-			      &(struct nfp_addr){ .family = 0 }) == false);
+			      &(struct nfp_addr){.family = 0}) == false);
 	{
 		struct nfp_addr want = fx_addr("10.180.0.1");
 
@@ -324,8 +339,8 @@ END_TEST
 
 START_TEST(test_probabilities)
 {
-	static const char *const want[] = { "0.2500000000", "0.3333333333",
-					    "0.5000000000" };
+	static const char *const want[] = {"0.2500000000", "0.3333333333",
+					   "0.5000000000"};
 	struct plan p;
 	struct ipt_ruleset rs;
 	struct plan_service *s;
@@ -346,9 +361,10 @@ START_TEST(test_probabilities)
 
 		ck_assert_uint_eq(r->n_matches, 2);
 		ck_assert_int_eq(r->matches[1].kind, IPT_MATCH_STATISTIC);
-		ck_assert_str_eq(ipt_probability_str(
-					 r->matches[1].statistic.probability, buf),
-				 want[i]);
+		ck_assert_str_eq(
+			ipt_probability_str(r->matches[1].statistic.probability,
+					    buf),
+			want[i]);
 	}
 	/* The last endpoint takes whatever is left. */
 	ck_assert_uint_eq(c->rules[4].n_matches, 1);
@@ -377,18 +393,20 @@ START_TEST(test_masquerade_modes)
 	s = fx_service(&p, "ns", "a", "http", NFP_PROTO_TCP, "10.96.0.9", 80);
 	fx_endpoints(s, "10.244.1.1:80", NULL);
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, n.svc,
-		     "-A %s -m comment --comment \"ns/a:http -> 10.244.1.1:80\" -j %s\n",
-		     n.svc, sep);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s -m comment --comment \"ns/a:http -> 10.244.1.1:80\" -j %s\n",
+		n.svc, sep);
 	ipt_ruleset_release(&rs);
 
 	/* --masquerade-all: every source. */
 	p.node.masquerade_all = true;
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, n.svc,
-		     "-A %s -d 10.96.0.9/32 -p tcp -m comment --comment \"ns/a:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"ns/a:http -> 10.244.1.1:80\" -j %s\n",
-		     n.svc, n.svc, sep);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s -d 10.96.0.9/32 -p tcp -m comment --comment \"ns/a:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"ns/a:http -> 10.244.1.1:80\" -j %s\n",
+		n.svc, n.svc, sep);
 	ipt_ruleset_release(&rs);
 
 	/* Two cluster CIDRs: a helper chain returns for each. */
@@ -398,10 +416,11 @@ START_TEST(test_masquerade_modes)
 	fx_push_cidr(&p.node.cluster_cidrs, &p.node.n_cluster_cidrs,
 		     "10.245.0.0/16");
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, n.svc,
-		     "-A %s -d 10.96.0.9/32 -p tcp -m comment --comment \"ns/a:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ-NONPOD\n"
-		     "-A %s -m comment --comment \"ns/a:http -> 10.244.1.1:80\" -j %s\n",
-		     n.svc, n.svc, sep);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s -d 10.96.0.9/32 -p tcp -m comment --comment \"ns/a:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ-NONPOD\n"
+		"-A %s -m comment --comment \"ns/a:http -> 10.244.1.1:80\" -j %s\n",
+		n.svc, n.svc, sep);
 	expect_chain(&rs, NAT, IPT_CHAIN_MARK_MASQ_NONPOD,
 		     "-A NFP-MARK-MASQ-NONPOD -s 10.244.0.0/16 -j RETURN\n"
 		     "-A NFP-MARK-MASQ-NONPOD -s 10.245.0.0/16 -j RETURN\n"
@@ -429,18 +448,20 @@ START_TEST(test_affinity)
 	names_of(&n, "ns/sticky:http", NFP_PROTO_TCP);
 	sep_of(sep1, "ns/sticky:http", "10.244.1.1", 80);
 	sep_of(sep2, "ns/sticky:http", "10.244.1.2", 80);
-	expect_chain(&rs, NAT, n.svc,
-		     "-A %s ! -s 10.244.0.0/16 -d 10.96.0.9/32 -p tcp -m comment --comment \"ns/sticky:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.1:80\" -m recent --name %s --rcheck --seconds 10800 --reap --rsource -j %s\n"
-		     "-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.2:80\" -m recent --name %s --rcheck --seconds 10800 --reap --rsource -j %s\n"
-		     "-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.1:80\" -m statistic --mode random --probability 0.5000000000 -j %s\n"
-		     "-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.2:80\" -j %s\n",
-		     n.svc, n.svc, sep1, sep1, n.svc, sep2, sep2, n.svc, sep1,
-		     n.svc, sep2);
-	expect_chain(&rs, NAT, sep1,
-		     "-A %s -s 10.244.1.1/32 -m comment --comment \"ns/sticky:http\" -j NFP-MARK-MASQ\n"
-		     "-A %s -p tcp -m comment --comment \"ns/sticky:http\" -m recent --name %s --set --rsource -j DNAT --to-destination 10.244.1.1:80\n",
-		     sep1, sep1, sep1);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s ! -s 10.244.0.0/16 -d 10.96.0.9/32 -p tcp -m comment --comment \"ns/sticky:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.1:80\" -m recent --name %s --rcheck --seconds 10800 --reap --rsource -j %s\n"
+		"-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.2:80\" -m recent --name %s --rcheck --seconds 10800 --reap --rsource -j %s\n"
+		"-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.1:80\" -m statistic --mode random --probability 0.5000000000 -j %s\n"
+		"-A %s -m comment --comment \"ns/sticky:http -> 10.244.1.2:80\" -j %s\n",
+		n.svc, n.svc, sep1, sep1, n.svc, sep2, sep2, n.svc, sep1, n.svc,
+		sep2);
+	expect_chain(
+		&rs, NAT, sep1,
+		"-A %s -s 10.244.1.1/32 -m comment --comment \"ns/sticky:http\" -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns/sticky:http\" -m recent --name %s --set --rsource -j DNAT --to-destination 10.244.1.1:80\n",
+		sep1, sep1, sep1);
 	m = &chain(&rs, NAT, n.svc)->rules[1].matches[1];
 	ck_assert_int_eq(m->kind, IPT_MATCH_RECENT);
 	ck_assert_int_eq(m->recent.cmd, IPT_RECENT_RCHECK);
@@ -480,17 +501,18 @@ START_TEST(test_no_endpoints_reject)
 	ck_assert(!has_chain(&rs, NAT, n.fw));
 	ck_assert_uint_eq(rules_of(&rs, NAT, IPT_CHAIN_SERVICES), 1);
 	ck_assert_uint_eq(rules_of(&rs, NAT, IPT_CHAIN_NODEPORTS), 0);
-	expect_chain(&rs, FILTER, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d 10.96.0.30/32 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\n");
-	expect_chain(&rs, FILTER, IPT_CHAIN_EXTERNAL_SERVICES,
-		     "-A NFP-EXTERNAL-SERVICES -d 203.0.113.30/32 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\n"
-		     "-A NFP-EXTERNAL-SERVICES -d 198.51.100.30/32 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\n"
-		     "-A NFP-EXTERNAL-SERVICES -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30090 -j REJECT --reject-with icmp-port-unreachable\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 10.96.0.30/32 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_EXTERNAL_SERVICES,
+		"-A NFP-EXTERNAL-SERVICES -d 203.0.113.30/32 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\n"
+		"-A NFP-EXTERNAL-SERVICES -d 198.51.100.30/32 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\n"
+		"-A NFP-EXTERNAL-SERVICES -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30090 -j REJECT --reject-with icmp-port-unreachable\n");
 	ck_assert_uint_eq(rules_of(&rs, FILTER, IPT_CHAIN_PROXY_FIREWALL), 0);
-	ck_assert_int_eq(chain(&rs, FILTER, IPT_CHAIN_SERVICES)
-				 ->rules[0]
-				 .target.kind,
-			 IPT_TARGET_REJECT);
+	ck_assert_int_eq(
+		chain(&rs, FILTER, IPT_CHAIN_SERVICES)->rules[0].target.kind,
+		IPT_TARGET_REJECT);
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -504,8 +526,9 @@ START_TEST(test_no_endpoints_v6)
 	base_plan(&p);
 	fx_service(&p, "ns", "empty", "http", NFP_PROTO_TCP, "fd00:96::30", 80);
 	fx_compile(&p, AF_INET6, &rs, false);
-	expect_chain(&rs, FILTER, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d fd00:96::30/128 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp6-port-unreachable\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d fd00:96::30/128 -p tcp -m comment --comment \"ns/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp6-port-unreachable\n");
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -518,7 +541,7 @@ START_TEST(test_forward_without_endpoints)
 	struct plan p;
 	struct ipt_ruleset rs;
 	struct plan_service *s;
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 
 	base_plan(&p);
 	s = fx_service(&p, "ns", "odd", "http", NFP_PROTO_TCP, "10.96.0.30",
@@ -552,19 +575,22 @@ START_TEST(test_external_cluster)
 	fx_endpoints(s, "10.244.1.7:8080", "10.244.2.7:8080/local", NULL);
 	fx_compile(&p, AF_INET, &rs, false);
 	names_of(&n, "ns/web:http", NFP_PROTO_TCP);
-	expect_chain(&rs, NAT, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment \"ns/web:http cluster IP\" -m tcp --dport 80 -j %s\n"
-		     "-A NFP-SERVICES -d 203.0.113.10/32 -p tcp -m comment --comment \"ns/web:http external IP\" -m tcp --dport 80 -j %s\n"
-		     "-A NFP-SERVICES -d 198.51.100.10/32 -p tcp -m comment --comment \"ns/web:http loadbalancer IP\" -m tcp --dport 80 -j %s\n"
-		     "-A NFP-SERVICES ! -d 127.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n",
-		     n.svc, n.ext, n.ext);
-	expect_chain(&rs, NAT, IPT_CHAIN_NODEPORTS,
-		     "-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/web:http\" -m tcp --dport 30080 -j %s\n",
-		     n.ext);
-	expect_chain(&rs, NAT, n.ext,
-		     "-A %s -m comment --comment \"masquerade traffic for ns/web:http external destinations\" -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"ns/web:http\" -j %s\n",
-		     n.ext, n.ext, n.svc);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment \"ns/web:http cluster IP\" -m tcp --dport 80 -j %s\n"
+		"-A NFP-SERVICES -d 203.0.113.10/32 -p tcp -m comment --comment \"ns/web:http external IP\" -m tcp --dport 80 -j %s\n"
+		"-A NFP-SERVICES -d 198.51.100.10/32 -p tcp -m comment --comment \"ns/web:http loadbalancer IP\" -m tcp --dport 80 -j %s\n"
+		"-A NFP-SERVICES ! -d 127.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n",
+		n.svc, n.ext, n.ext);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_NODEPORTS,
+		"-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/web:http\" -m tcp --dport 30080 -j %s\n",
+		n.ext);
+	expect_chain(
+		&rs, NAT, n.ext,
+		"-A %s -m comment --comment \"masquerade traffic for ns/web:http external destinations\" -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"ns/web:http\" -j %s\n",
+		n.ext, n.ext, n.svc);
 	ck_assert(!has_chain(&rs, NAT, n.svl));
 	ck_assert(!has_chain(&rs, NAT, n.fw));
 	ck_assert_uint_eq(rules_of(&rs, FILTER, IPT_CHAIN_EXTERNAL_SERVICES),
@@ -583,8 +609,7 @@ START_TEST(test_external_local)
 	char sep1[IPT_CHAIN_LEN], sep2[IPT_CHAIN_LEN];
 
 	base_plan(&p);
-	s = fx_service(&p, "ns", "lb", "http", NFP_PROTO_TCP, "10.96.0.20",
-		       80);
+	s = fx_service(&p, "ns", "lb", "http", NFP_PROTO_TCP, "10.96.0.20", 80);
 	s->node_port = 30081;
 	s->external_local = true;
 	s->health_check_node_port = 32000;
@@ -593,22 +618,25 @@ START_TEST(test_external_local)
 	names_of(&n, "ns/lb:http", NFP_PROTO_TCP);
 	sep_of(sep1, "ns/lb:http", "10.244.1.5", 8080);
 	sep_of(sep2, "ns/lb:http", "10.244.2.5", 8080);
-	expect_chain(&rs, NAT, n.ext,
-		     "-A %s -s 10.244.0.0/16 -m comment --comment \"pod traffic for ns/lb:http external destinations\" -j %s\n"
-		     "-A %s -m comment --comment \"masquerade LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"route LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j %s\n"
-		     "-A %s -m comment --comment \"ns/lb:http\" -j %s\n",
-		     n.ext, n.svc, n.ext, n.ext, n.svc, n.ext, n.svl);
+	expect_chain(
+		&rs, NAT, n.ext,
+		"-A %s -s 10.244.0.0/16 -m comment --comment \"pod traffic for ns/lb:http external destinations\" -j %s\n"
+		"-A %s -m comment --comment \"masquerade LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"route LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j %s\n"
+		"-A %s -m comment --comment \"ns/lb:http\" -j %s\n",
+		n.ext, n.svc, n.ext, n.ext, n.svc, n.ext, n.svl);
 	/* Only the local endpoint for external traffic, both for internal;
 	 * one SEP chain each, shared. */
-	expect_chain(&rs, NAT, n.svl,
-		     "-A %s -m comment --comment \"ns/lb:http -> 10.244.2.5:8080\" -j %s\n",
-		     n.svl, sep2);
+	expect_chain(
+		&rs, NAT, n.svl,
+		"-A %s -m comment --comment \"ns/lb:http -> 10.244.2.5:8080\" -j %s\n",
+		n.svl, sep2);
 	ck_assert_uint_eq(rules_of(&rs, NAT, n.svc), 3);
 	ck_assert(has_chain(&rs, NAT, sep1));
 	ck_assert_uint_eq(rules_of(&rs, NAT, sep2), 2);
-	expect_chain(&rs, FILTER, IPT_CHAIN_NODEPORTS,
-		     "-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/lb:http health check node port\" -m tcp --dport 32000 -j ACCEPT\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_NODEPORTS,
+		"-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/lb:http health check node port\" -m tcp --dport 32000 -j ACCEPT\n");
 	ipt_ruleset_release(&rs);
 
 	/* Without --cluster-cidr there is no pod short-circuit. */
@@ -616,11 +644,12 @@ START_TEST(test_external_local)
 	p.node.cluster_cidrs = NULL;
 	p.node.n_cluster_cidrs = 0;
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, n.ext,
-		     "-A %s -m comment --comment \"masquerade LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"route LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j %s\n"
-		     "-A %s -m comment --comment \"ns/lb:http\" -j %s\n",
-		     n.ext, n.ext, n.svc, n.ext, n.svl);
+	expect_chain(
+		&rs, NAT, n.ext,
+		"-A %s -m comment --comment \"masquerade LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"route LOCAL traffic for ns/lb:http external destinations\" -m addrtype --src-type LOCAL -j %s\n"
+		"-A %s -m comment --comment \"ns/lb:http\" -j %s\n",
+		n.ext, n.ext, n.svc, n.ext, n.svl);
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -634,8 +663,8 @@ START_TEST(test_external_local_no_local_endpoints)
 	struct names n;
 
 	base_plan(&p);
-	s = fx_service(&p, "ns", "nolocal", "http", NFP_PROTO_TCP,
-		       "10.96.0.31", 80);
+	s = fx_service(&p, "ns", "nolocal", "http", NFP_PROTO_TCP, "10.96.0.31",
+		       80);
 	s->node_port = 30091;
 	s->external_local = true;
 	fx_push_addr(&s->lb_ips, &s->n_lb_ips, "198.51.100.31");
@@ -646,17 +675,20 @@ START_TEST(test_external_local_no_local_endpoints)
 	ck_assert(!has_chain(&rs, NAT, n.svl));
 	/* Pods and the host still get through the EXT chain; the rest
 	 * falls through nat and is dropped in filter. */
-	expect_chain(&rs, NAT, n.ext,
-		     "-A %s -s 10.244.0.0/16 -m comment --comment \"pod traffic for ns/nolocal:http external destinations\" -j %s\n"
-		     "-A %s -m comment --comment \"masquerade LOCAL traffic for ns/nolocal:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"route LOCAL traffic for ns/nolocal:http external destinations\" -m addrtype --src-type LOCAL -j %s\n",
-		     n.ext, n.svc, n.ext, n.ext, n.svc);
-	expect_chain(&rs, FILTER, IPT_CHAIN_EXTERNAL_SERVICES,
-		     "-A NFP-EXTERNAL-SERVICES -d 198.51.100.31/32 -p tcp -m comment --comment \"ns/nolocal:http has no local endpoints\" -m tcp --dport 80 -j DROP\n"
-		     "-A NFP-EXTERNAL-SERVICES -p tcp -m comment --comment \"ns/nolocal:http has no local endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30091 -j DROP\n");
-	expect_chain(&rs, NAT, IPT_CHAIN_NODEPORTS,
-		     "-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/nolocal:http\" -m tcp --dport 30091 -j %s\n",
-		     n.ext);
+	expect_chain(
+		&rs, NAT, n.ext,
+		"-A %s -s 10.244.0.0/16 -m comment --comment \"pod traffic for ns/nolocal:http external destinations\" -j %s\n"
+		"-A %s -m comment --comment \"masquerade LOCAL traffic for ns/nolocal:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"route LOCAL traffic for ns/nolocal:http external destinations\" -m addrtype --src-type LOCAL -j %s\n",
+		n.ext, n.svc, n.ext, n.ext, n.svc);
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_EXTERNAL_SERVICES,
+		"-A NFP-EXTERNAL-SERVICES -d 198.51.100.31/32 -p tcp -m comment --comment \"ns/nolocal:http has no local endpoints\" -m tcp --dport 80 -j DROP\n"
+		"-A NFP-EXTERNAL-SERVICES -p tcp -m comment --comment \"ns/nolocal:http has no local endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30091 -j DROP\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_NODEPORTS,
+		"-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/nolocal:http\" -m tcp --dport 30091 -j %s\n",
+		n.ext);
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -684,16 +716,18 @@ START_TEST(test_internal_local)
 	names_of(&m, "ns/itp2:grpc", NFP_PROTO_TCP);
 	sep_of(sep, "ns/itp:grpc", "10.244.2.40", 9090);
 	ck_assert(!has_chain(&rs, NAT, n.svc));
-	ck_assert(!has_chain(&rs, NAT, sep_of((char[IPT_CHAIN_LEN]){ 0 },
-					       "ns/itp:grpc", "10.244.1.40",
-					       9090)));
-	expect_chain(&rs, NAT, n.svl,
-		     "-A %s ! -s 10.244.0.0/16 -d 10.96.0.40/32 -p tcp -m comment --comment \"ns/itp:grpc cluster IP\" -m tcp --dport 9090 -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"ns/itp:grpc -> 10.244.2.40:9090\" -j %s\n",
-		     n.svl, n.svl, sep);
+	ck_assert(!has_chain(&rs, NAT,
+			     sep_of((char[IPT_CHAIN_LEN]){0}, "ns/itp:grpc",
+				    "10.244.1.40", 9090)));
+	expect_chain(
+		&rs, NAT, n.svl,
+		"-A %s ! -s 10.244.0.0/16 -d 10.96.0.40/32 -p tcp -m comment --comment \"ns/itp:grpc cluster IP\" -m tcp --dport 9090 -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"ns/itp:grpc -> 10.244.2.40:9090\" -j %s\n",
+		n.svl, n.svl, sep);
 	ck_assert(!has_chain(&rs, NAT, m.svl));
-	expect_chain(&rs, FILTER, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d 10.96.0.41/32 -p tcp -m comment --comment \"ns/itp2:grpc has no local endpoints\" -m tcp --dport 9090 -j DROP\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 10.96.0.41/32 -p tcp -m comment --comment \"ns/itp2:grpc has no local endpoints\" -m tcp --dport 9090 -j DROP\n");
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -707,36 +741,37 @@ START_TEST(test_lb_source_ranges)
 	struct names n;
 
 	base_plan(&p);
-	s = fx_service(&p, "ns", "fw", "http", NFP_PROTO_TCP, "10.96.0.10",
-		       80);
+	s = fx_service(&p, "ns", "fw", "http", NFP_PROTO_TCP, "10.96.0.10", 80);
 	fx_push_addr(&s->lb_ips, &s->n_lb_ips, "198.51.100.10");
 	fx_push_cidr(&s->lb_source_ranges, &s->n_lb_source_ranges,
 		     "203.0.113.0/24");
 	fx_endpoints(s, "10.244.1.7:8080", NULL);
 	fx_compile(&p, AF_INET, &rs, false);
 	names_of(&n, "ns/fw:http", NFP_PROTO_TCP);
-	ck_assert_str_eq(chain(&rs, NAT, IPT_CHAIN_SERVICES)
-				 ->rules[1]
-				 .target.chain,
-			 n.fw);
+	ck_assert_str_eq(
+		chain(&rs, NAT, IPT_CHAIN_SERVICES)->rules[1].target.chain,
+		n.fw);
 	/* The node (192.168.1.5) is outside the ranges. */
-	expect_chain(&rs, NAT, n.fw,
-		     "-A %s -s 203.0.113.0/24 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n",
-		     n.fw, n.ext);
-	expect_chain(&rs, FILTER, IPT_CHAIN_PROXY_FIREWALL,
-		     "-A NFP-PROXY-FIREWALL -d 198.51.100.10/32 -p tcp -m comment --comment \"ns/fw:http traffic not accepted by %s\" -m tcp --dport 80 -j DROP\n",
-		     n.fw);
+	expect_chain(
+		&rs, NAT, n.fw,
+		"-A %s -s 203.0.113.0/24 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n",
+		n.fw, n.ext);
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_PROXY_FIREWALL,
+		"-A NFP-PROXY-FIREWALL -d 198.51.100.10/32 -p tcp -m comment --comment \"ns/fw:http traffic not accepted by %s\" -m tcp --dport 80 -j DROP\n",
+		n.fw);
 	ipt_ruleset_release(&rs);
 
 	/* Inside: the node reaching a local VIP uses the VIP as source. */
 	fx_push_cidr(&p.services[0].lb_source_ranges,
 		     &p.services[0].n_lb_source_ranges, "192.168.0.0/16");
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, n.fw,
-		     "-A %s -s 203.0.113.0/24 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n"
-		     "-A %s -s 192.168.0.0/16 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n"
-		     "-A %s -s 198.51.100.10/32 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n",
-		     n.fw, n.ext, n.fw, n.ext, n.fw, n.ext);
+	expect_chain(
+		&rs, NAT, n.fw,
+		"-A %s -s 203.0.113.0/24 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n"
+		"-A %s -s 192.168.0.0/16 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n"
+		"-A %s -s 198.51.100.10/32 -m comment --comment \"ns/fw:http loadbalancer IP\" -j %s\n",
+		n.fw, n.ext, n.fw, n.ext, n.fw, n.ext);
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -753,9 +788,10 @@ START_TEST(test_nodeport_addresses)
 	fx_push_cidr(&p.node.nodeport_cidrs, &p.node.n_nodeport_cidrs,
 		     "10.0.0.0/8");
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d 192.168.1.0/24 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n"
-		     "-A NFP-SERVICES -d 10.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 192.168.1.0/24 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n"
+		"-A NFP-SERVICES -d 10.0.0.0/8 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
 	ipt_ruleset_release(&rs);
 	/* Only IPv4 node port addresses: no node ports over IPv6. */
 	fx_compile(&p, AF_INET6, &rs, false);
@@ -783,22 +819,23 @@ START_TEST(test_sctp_udp)
 	fx_compile(&p, AF_INET, &rs, false);
 	names_of(&n, "ns/sig:sctp", NFP_PROTO_SCTP);
 	ipt_name_endpoint(sep, "ns/sig:sctp", NFP_PROTO_SCTP, &a, 9999);
-	expect_chain(&rs, NAT, IPT_CHAIN_NODEPORTS,
-		     "-A NFP-NODEPORTS -p sctp -m comment --comment \"ns/sig:sctp\" -m sctp --dport 31999 -j %s\n",
-		     n.ext);
-	expect_chain(&rs, NAT, sep,
-		     "-A %s -s 10.244.2.99/32 -m comment --comment \"ns/sig:sctp\" -j NFP-MARK-MASQ\n"
-		     "-A %s -p sctp -m comment --comment \"ns/sig:sctp\" -j DNAT --to-destination 10.244.2.99:9999\n",
-		     sep, sep);
-	ck_assert_int_eq(chain(&rs, NAT, IPT_CHAIN_NODEPORTS)
-				 ->rules[0]
-				 .matches[1]
-				 .kind,
-			 IPT_MATCH_SCTP);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_NODEPORTS,
+		"-A NFP-NODEPORTS -p sctp -m comment --comment \"ns/sig:sctp\" -m sctp --dport 31999 -j %s\n",
+		n.ext);
+	expect_chain(
+		&rs, NAT, sep,
+		"-A %s -s 10.244.2.99/32 -m comment --comment \"ns/sig:sctp\" -j NFP-MARK-MASQ\n"
+		"-A %s -p sctp -m comment --comment \"ns/sig:sctp\" -j DNAT --to-destination 10.244.2.99:9999\n",
+		sep, sep);
+	ck_assert_int_eq(
+		chain(&rs, NAT, IPT_CHAIN_NODEPORTS)->rules[0].matches[1].kind,
+		IPT_MATCH_SCTP);
 	ck_assert_uint_eq(chain(&rs, NAT, IPT_CHAIN_NODEPORTS)->rules[0].proto,
 			  IPPROTO_SCTP);
-	expect_chain(&rs, FILTER, IPT_CHAIN_SERVICES,
-		     "-A NFP-SERVICES -d 10.96.0.53/32 -p udp -m comment --comment \"ns/u:dns has no endpoints\" -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 10.96.0.53/32 -p udp -m comment --comment \"ns/u:dns has no endpoints\" -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable\n");
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -820,14 +857,16 @@ START_TEST(test_ipv6_service)
 	ck_assert_int_eq(rs.family, AF_INET6);
 	names_of(&n, "ns/v6:http", NFP_PROTO_TCP);
 	sep_of(sep, "ns/v6:http", "fd00:10:244:1::7", 8080);
-	expect_chain(&rs, NAT, n.svc,
-		     "-A %s ! -s fd00:10:244::/56 -d fd00:96::10/128 -p tcp -m comment --comment \"ns/v6:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
-		     "-A %s -m comment --comment \"ns/v6:http -> [fd00:10:244:1::7]:8080\" -j %s\n",
-		     n.svc, n.svc, sep);
-	expect_chain(&rs, NAT, sep,
-		     "-A %s -s fd00:10:244:1::7/128 -m comment --comment \"ns/v6:http\" -j NFP-MARK-MASQ\n"
-		     "-A %s -p tcp -m comment --comment \"ns/v6:http\" -j DNAT --to-destination [fd00:10:244:1::7]:8080\n",
-		     sep, sep);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s ! -s fd00:10:244::/56 -d fd00:96::10/128 -p tcp -m comment --comment \"ns/v6:http cluster IP\" -m tcp --dport 80 -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"ns/v6:http -> [fd00:10:244:1::7]:8080\" -j %s\n",
+		n.svc, n.svc, sep);
+	expect_chain(
+		&rs, NAT, sep,
+		"-A %s -s fd00:10:244:1::7/128 -m comment --comment \"ns/v6:http\" -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns/v6:http\" -j DNAT --to-destination [fd00:10:244:1::7]:8080\n",
+		sep, sep);
 	ipt_ruleset_release(&rs);
 	/* Nothing of it in the IPv4 ruleset. */
 	fx_compile(&p, AF_INET, &rs, false);
@@ -855,27 +894,30 @@ START_TEST(test_hostports)
 	fx_compile(&p, AF_INET, &rs, false);
 	ipt_name_hostport(hp, "ns/a");
 	ipt_name_hostport(hp2, "ns/b");
-	expect_chain(&rs, NAT, IPT_CHAIN_HOSTPORTS,
-		     "-A NFP-HOSTPORTS -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j %s\n"
-		     "-A NFP-HOSTPORTS -p tcp -m comment --comment \"ns/b hostport 9000\" -m tcp --dport 9000 -j %s\n"
-		     "-A NFP-HOSTPORTS -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j %s\n",
-		     hp, hp2, hp);
-	expect_chain(&rs, NAT, hp,
-		     "-A %s -s 10.244.2.8/32 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
-		     "-A %s -s 127.0.0.1/32 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
-		     "-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination 10.244.2.8:80\n"
-		     "-A %s -s 10.244.2.8/32 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
-		     "-A %s -s 127.0.0.1/32 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
-		     "-A %s -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j DNAT --to-destination 10.244.2.8:53\n",
-		     hp, hp, hp, hp, hp, hp);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_HOSTPORTS,
+		"-A NFP-HOSTPORTS -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j %s\n"
+		"-A NFP-HOSTPORTS -p tcp -m comment --comment \"ns/b hostport 9000\" -m tcp --dport 9000 -j %s\n"
+		"-A NFP-HOSTPORTS -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j %s\n",
+		hp, hp2, hp);
+	expect_chain(
+		&rs, NAT, hp,
+		"-A %s -s 10.244.2.8/32 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -s 127.0.0.1/32 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination 10.244.2.8:80\n"
+		"-A %s -s 10.244.2.8/32 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
+		"-A %s -s 127.0.0.1/32 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
+		"-A %s -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j DNAT --to-destination 10.244.2.8:53\n",
+		hp, hp, hp, hp, hp, hp);
 	ck_assert_uint_eq(rules_of(&rs, NAT, hp2), 3);
 	ipt_ruleset_release(&rs);
 
 	fx_compile(&p, AF_INET6, &rs, false);
-	expect_chain(&rs, NAT, hp,
-		     "-A %s -s fd00:10:244:2::8/128 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
-		     "-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination [fd00:10:244:2::8]:80\n",
-		     hp, hp);
+	expect_chain(
+		&rs, NAT, hp,
+		"-A %s -s fd00:10:244:2::8/128 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination [fd00:10:244:2::8]:80\n",
+		hp, hp);
 	ck_assert(!has_chain(&rs, NAT, hp2));
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
@@ -886,7 +928,7 @@ START_TEST(test_hostport_mixed_family)
 {
 	struct plan p;
 	struct ipt_ruleset rs;
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 
 	base_plan(&p);
 	fx_hostport(&p, "ns/a", NFP_PROTO_TCP, "2001:db8::1", 8080,
@@ -917,20 +959,22 @@ START_TEST(test_masq_egress)
 	fx_push_cidr(&p.masq.non_masq_cidrs, &p.masq.n_non_masq_cidrs,
 		     "fd00::/8");
 	fx_compile(&p, AF_INET, &rs, false);
-	expect_chain(&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
-		     "-A NFP-MASQ-EGRESS -d 169.254.0.0/16 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
-		     "-A NFP-MASQ-EGRESS -d 10.0.0.0/8 -m comment --comment \"kube-nfproxy egress: traffic to 10.0.0.0/8 is not masqueraded\" -j RETURN\n"
-		     "-A NFP-MASQ-EGRESS -s 10.244.0.0/16 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
+		"-A NFP-MASQ-EGRESS -d 169.254.0.0/16 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -d 10.0.0.0/8 -m comment --comment \"kube-nfproxy egress: traffic to 10.0.0.0/8 is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -s 10.244.0.0/16 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE\n");
 	ck_assert(!chain(&rs, NAT, IPT_CHAIN_MASQ_EGRESS)
 			   ->rules[2]
 			   .target.masq.random_fully);
 	ipt_ruleset_release(&rs);
 
 	fx_compile(&p, AF_INET6, &rs, false);
-	expect_chain(&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
-		     "-A NFP-MASQ-EGRESS -d fe80::/10 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
-		     "-A NFP-MASQ-EGRESS -d fd00::/8 -m comment --comment \"kube-nfproxy egress: traffic to fd00::/8 is not masqueraded\" -j RETURN\n"
-		     "-A NFP-MASQ-EGRESS -s fd00:10:244::/56 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE\n");
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
+		"-A NFP-MASQ-EGRESS -d fe80::/10 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -d fd00::/8 -m comment --comment \"kube-nfproxy egress: traffic to fd00::/8 is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -s fd00:10:244::/56 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE\n");
 	ipt_ruleset_release(&rs);
 
 	/* Asked to masquerade link-local too. */
@@ -959,7 +1003,7 @@ START_TEST(test_deterministic_and_eq)
 	struct ipt_ruleset a, b;
 	struct plan_service *s;
 	struct names n;
-	struct ipt_rule r1 = { 0 }, r2 = { 0 };
+	struct ipt_rule r1 = {0}, r2 = {0};
 
 	base_plan(&p);
 	s = fx_service(&p, "ns", "a", "http", NFP_PROTO_TCP, "10.96.0.9", 80);
@@ -1015,7 +1059,7 @@ START_TEST(test_finish_checks)
 {
 	struct ipt_ruleset rs;
 	struct ipt_chain *c;
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 
 	ipt_ruleset_init(&rs, AF_INET);
 	c = ipt_table_add_chain(&rs.tables[NAT], "NFP-A");
@@ -1054,7 +1098,7 @@ START_TEST(test_duplicate_service)
 {
 	struct plan p;
 	struct ipt_ruleset rs;
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct plan_service *s;
 
 	base_plan(&p);
@@ -1073,7 +1117,7 @@ END_TEST
 
 START_TEST(test_comment_truncated)
 {
-	struct ipt_rule r = { 0 };
+	struct ipt_rule r = {0};
 	char big[400];
 
 	memset(big, 'x', sizeof(big) - 1);

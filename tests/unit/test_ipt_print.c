@@ -73,8 +73,8 @@ static void representative_plan(struct plan *p)
 	s->node_port = 30090;
 	fx_push_addr(&s->external_ips, &s->n_external_ips, "203.0.113.30");
 
-	s = fx_service(p, "ns3", "nolocal", "http", NFP_PROTO_TCP,
-		       "10.96.0.31", 80);
+	s = fx_service(p, "ns3", "nolocal", "http", NFP_PROTO_TCP, "10.96.0.31",
+		       80);
 	s->node_port = 30091;
 	s->external_local = true;
 	fx_endpoints(s, "10.244.1.31:80", NULL);
@@ -100,8 +100,8 @@ static void representative_plan(struct plan *p)
 	fx_push_addr(&s->lb_ips, &s->n_lb_ips, "2001:db8:100::10");
 	fx_push_cidr(&s->lb_source_ranges, &s->n_lb_source_ranges,
 		     "2001:db8::/64");
-	fx_endpoints(s, "[fd00:10:244:1::7]:8080", "[fd00:10:244:2::7]:8080/local",
-		     NULL);
+	fx_endpoints(s, "[fd00:10:244:1::7]:8080",
+		     "[fd00:10:244:2::7]:8080/local", NULL);
 
 	s = fx_service(p, "ns3", "empty", "http", NFP_PROTO_TCP, "fd00:96::30",
 		       80);
@@ -225,18 +225,21 @@ START_TEST(test_shape)
 
 	representative_plan(&p);
 	text = print_family(&p, AF_INET);
-	ck_assert(!strncmp(text, "*filter\n:INPUT ACCEPT [0:0]\n"
-				 ":FORWARD ACCEPT [0:0]\n"
-				 ":OUTPUT ACCEPT [0:0]\n",
+	ck_assert(!strncmp(text,
+			   "*filter\n:INPUT ACCEPT [0:0]\n"
+			   ":FORWARD ACCEPT [0:0]\n"
+			   ":OUTPUT ACCEPT [0:0]\n",
 			   strlen("*filter\n:INPUT ACCEPT [0:0]\n"
 				  ":FORWARD ACCEPT [0:0]\n"
 				  ":OUTPUT ACCEPT [0:0]\n")));
-	ck_assert_ptr_nonnull(strstr(text, "COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n"
-					   ":INPUT ACCEPT [0:0]\n"
-					   ":OUTPUT ACCEPT [0:0]\n"
-					   ":POSTROUTING ACCEPT [0:0]\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n"
+				     ":INPUT ACCEPT [0:0]\n"
+				     ":OUTPUT ACCEPT [0:0]\n"
+				     ":POSTROUTING ACCEPT [0:0]\n"));
 	ck_assert_ptr_nonnull(strstr(
-		text, "-A PREROUTING -m comment --comment \"kube-nfproxy service portals\" -j NFP-SERVICES\n"));
+		text,
+		"-A PREROUTING -m comment --comment \"kube-nfproxy service portals\" -j NFP-SERVICES\n"));
 	/* Every rule of a per-service chain names its service. */
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "-A NFP-SVC-", 11) &&
@@ -245,10 +248,12 @@ START_TEST(test_shape)
 		    strncmp(line, "-A NFP-EXT-", 11) &&
 		    strncmp(line, "-A NFP-FW-", 10))
 			continue;
-		ck_assert_msg(strstr(line, " -m comment --comment \"ns") ||
-				      strstr(line, " -m comment --comment \"default/") ||
-				      strstr(line, "external destinations\""),
-			      "rule without its service: %s", line);
+		ck_assert_msg(
+			strstr(line, " -m comment --comment \"ns") ||
+				strstr(line,
+				       " -m comment --comment \"default/") ||
+				strstr(line, "external destinations\""),
+			"rule without its service: %s", line);
 	}
 	free(text);
 	plan_free(&p);
@@ -260,7 +265,7 @@ START_TEST(test_print_rule_escapes)
 	struct ipt_ruleset rs;
 	struct ipt_chain *c;
 	struct ipt_rule *r;
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	ipt_ruleset_init(&rs, AF_INET6);
 	c = ipt_table_add_chain(&rs.tables[IPT_TABLE_FILTER], "NFP-X");
@@ -281,24 +286,26 @@ START_TEST(test_print_rule_escapes)
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW | IPT_CTSTATE_INVALID, true);
 	ipt_rule_reject(r);
 	ipt_print_rule(&sb, AF_INET6, c->name, r);
-	ck_assert_str_eq(sb.buf,
-			 "-A NFP-X ! -s 2001:db8::/32 -i eth0 ! -o lo -p udp"
-			 " -m comment --comment \"a \\\"quoted\\\" \\\\ comment\""
-			 " -m udp ! --dport 53 -m mark --mark 0x1"
-			 " -m addrtype ! --src-type UNICAST,LOCAL --dst-type LOCAL"
-			 " --limit-iface-out"
-			 " -m conntrack ! --ctstate INVALID,NEW"
-			 " -j REJECT --reject-with icmp6-port-unreachable");
+	ck_assert_str_eq(
+		sb.buf,
+		"-A NFP-X ! -s 2001:db8::/32 -i eth0 ! -o lo -p udp"
+		" -m comment --comment \"a \\\"quoted\\\" \\\\ comment\""
+		" -m udp ! --dport 53 -m mark --mark 0x1"
+		" -m addrtype ! --src-type UNICAST,LOCAL --dst-type LOCAL"
+		" --limit-iface-out"
+		" -m conntrack ! --ctstate INVALID,NEW"
+		" -j REJECT --reject-with icmp6-port-unreachable");
 	strbuf_reset(&sb);
 	ipt_rule_verdict(r, IPT_TARGET_RETURN);
 	r->target.kind = IPT_TARGET_GOTO;
 	snprintf(r->target.chain, sizeof(r->target.chain), "NFP-Y");
 	r->n_matches = 1; /* matches[1..] are plain data: no leak */
 	ipt_print_rule(&sb, AF_INET6, c->name, r);
-	ck_assert_str_eq(sb.buf,
-			 "-A NFP-X ! -s 2001:db8::/32 -i eth0 ! -o lo -p udp"
-			 " -m comment --comment \"a \\\"quoted\\\" \\\\ comment\""
-			 " -g NFP-Y");
+	ck_assert_str_eq(
+		sb.buf,
+		"-A NFP-X ! -s 2001:db8::/32 -i eth0 ! -o lo -p udp"
+		" -m comment --comment \"a \\\"quoted\\\" \\\\ comment\""
+		" -g NFP-Y");
 	strbuf_release(&sb);
 	ipt_ruleset_release(&rs);
 }
@@ -373,10 +380,10 @@ static const char normalize_sed[] =
  */
 static double load_in_netns(const char *text, int family, bool test_only)
 {
-	const char *restore = family == AF_INET6 ? "ip6tables-legacy-restore" :
-						   "iptables-legacy-restore";
-	const char *save = family == AF_INET6 ? "ip6tables-legacy-save" :
-						"iptables-legacy-save";
+	const char *restore = family == AF_INET6 ? "ip6tables-legacy-restore"
+						 : "iptables-legacy-restore";
+	const char *save = family == AF_INET6 ? "ip6tables-legacy-save"
+					      : "iptables-legacy-save";
 	char ns[64], file[128], sed[128], cmd[2048];
 	double t0, t = 0;
 	FILE *f;
@@ -408,11 +415,12 @@ static double load_in_netns(const char *text, int family, bool test_only)
 		t = now_s() - t0;
 	}
 	if (!r && !test_only) {
-		snprintf(cmd, sizeof(cmd),
-			 "grep '^-A ' %s | sed -E -f %s | LC_ALL=C sort > %s.want && "
-			 "ip netns exec %s %s | grep '^-A ' | sed -E -f %s | LC_ALL=C sort > %s.got && "
-			 "diff %s.want %s.got > build/ipt-roundtrip.diff",
-			 file, sed, file, ns, save, sed, file, file, file);
+		snprintf(
+			cmd, sizeof(cmd),
+			"grep '^-A ' %s | sed -E -f %s | LC_ALL=C sort > %s.want && "
+			"ip netns exec %s %s | grep '^-A ' | sed -E -f %s | LC_ALL=C sort > %s.got && "
+			"diff %s.want %s.got > build/ipt-roundtrip.diff",
+			file, sed, file, ns, save, sed, file, file, file);
 		r = run(cmd);
 		if (r)
 			fprintf(stderr,
@@ -421,8 +429,10 @@ static double load_in_netns(const char *text, int family, bool test_only)
 	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
 	run(cmd);
 	ck_assert_msg(r == 0, "%s failed on %s (status %d)", restore, file, r);
-	snprintf(cmd, sizeof(cmd), "rm -f %s %s.want %s.got %s "
-		 "build/ipt-roundtrip.diff", file, file, file, sed);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f %s %s.want %s.got %s "
+		 "build/ipt-roundtrip.diff",
+		 file, file, file, sed);
 	run(cmd);
 	return t;
 }
