@@ -1,7 +1,7 @@
 # kube-nfproxy — see README.md. `make help` lists the targets.
 
 CC      ?= cc
-PKGS    := libnftnl libmnl libiptc libnetfilter_conntrack jansson libcurl
+PKGS    := libnftnl libmnl libiptc libnetfilter_conntrack jansson libcurl yaml-0.1
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -I. -D_GNU_SOURCE \
            $(shell pkg-config --cflags $(PKGS))
@@ -23,10 +23,12 @@ all: kube-nfproxy nfbridge
 # The CNI plugin: cni/main.c plus the library (cni/ uses util/ and watch/,
 # nothing of rules/).
 nfbridge: build/cni/main.o build/libnfp.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 kube-nfproxy: build/proxy/main.o build/libnfp.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/libnfp.a: $(LIB_OBJ)
 	@$(AR) rcs $@ $^

@@ -37,43 +37,42 @@ static const struct lb_desc {
 	enum masq_rule masq;
 	uint32_t base; /* numgen offset */
 } lb_descs[__LB_MAX] = {
-	[LB_SVC] = { NFTC_LB_SVC, false, MASQ_INTERNAL, 0 },
-	[LB_EXT] = { NFTC_LB_EXT, false, MASQ_ALWAYS, 0 },
-	[LB_LOCAL] = { NFTC_LB_LOCAL, false, MASQ_NONE, NFTC_LOCAL_INDEX_BASE },
-	[LB_NP_SVC] = { NFTC_LB_NP_SVC, true, MASQ_INTERNAL, 0 },
-	[LB_NP_EXT] = { NFTC_LB_NP_EXT, true, MASQ_ALWAYS, 0 },
-	[LB_NP_LOCAL] = { NFTC_LB_NP_LOCAL, true, MASQ_NONE,
-			  NFTC_LOCAL_INDEX_BASE },
+	[LB_SVC] = {NFTC_LB_SVC, false, MASQ_INTERNAL, 0},
+	[LB_EXT] = {NFTC_LB_EXT, false, MASQ_ALWAYS, 0},
+	[LB_LOCAL] = {NFTC_LB_LOCAL, false, MASQ_NONE, NFTC_LOCAL_INDEX_BASE},
+	[LB_NP_SVC] = {NFTC_LB_NP_SVC, true, MASQ_INTERNAL, 0},
+	[LB_NP_EXT] = {NFTC_LB_NP_EXT, true, MASQ_ALWAYS, 0},
+	[LB_NP_LOCAL] = {NFTC_LB_NP_LOCAL, true, MASQ_NONE,
+			 NFTC_LOCAL_INDEX_BASE},
 };
 
-#define F(k) { .kind = (k) }
-#define F_NUMGEN { .kind = NFTR_F_NUMGEN, .mod = 1 }
+#define F(k)                \
+	{                   \
+		.kind = (k) \
+	}
+#define F_NUMGEN                                \
+	{                                       \
+		.kind = NFTR_F_NUMGEN, .mod = 1 \
+	}
 
 static const struct nft_key key_frontend = {
-	3, { F(NFTR_F_DADDR), F(NFTR_F_L4PROTO), F(NFTR_F_DPORT) }
-};
+	3, {F(NFTR_F_DADDR), F(NFTR_F_L4PROTO), F(NFTR_F_DPORT)}};
 static const struct nft_key key_nodeport = {
-	2, { F(NFTR_F_L4PROTO), F(NFTR_F_DPORT) }
-};
+	2, {F(NFTR_F_L4PROTO), F(NFTR_F_DPORT)}};
 static const struct nft_key key_frontend_index = {
-	4, { F(NFTR_F_DADDR), F(NFTR_F_L4PROTO), F(NFTR_F_DPORT), F_NUMGEN }
-};
+	4, {F(NFTR_F_DADDR), F(NFTR_F_L4PROTO), F(NFTR_F_DPORT), F_NUMGEN}};
 static const struct nft_key key_nodeport_index = {
-	3, { F(NFTR_F_L4PROTO), F(NFTR_F_DPORT), F_NUMGEN }
-};
+	3, {F(NFTR_F_L4PROTO), F(NFTR_F_DPORT), F_NUMGEN}};
 static const struct nft_key key_firewall_allow = {
-	4, { F(NFTR_F_DADDR), F(NFTR_F_L4PROTO), F(NFTR_F_DPORT),
-	     F(NFTR_F_SADDR) }
-};
-static const struct nft_key key_endpoint = {
-	2, { F(NFTR_F_DADDR), F(NFTR_F_DPORT) }
-};
-static const struct nft_key key_hairpin = {
-	2, { F(NFTR_F_SADDR), F(NFTR_F_DADDR) }
-};
-static const struct nft_key key_saddr = { 1, { F(NFTR_F_SADDR) } };
-static const struct nft_key key_daddr = { 1, { F(NFTR_F_DADDR) } };
-static const struct nft_key key_numgen = { 1, { F_NUMGEN } };
+	4,
+	{F(NFTR_F_DADDR), F(NFTR_F_L4PROTO), F(NFTR_F_DPORT), F(NFTR_F_SADDR)}};
+static const struct nft_key key_endpoint = {2,
+					    {F(NFTR_F_DADDR), F(NFTR_F_DPORT)}};
+static const struct nft_key key_hairpin = {2,
+					   {F(NFTR_F_SADDR), F(NFTR_F_DADDR)}};
+static const struct nft_key key_saddr = {1, {F(NFTR_F_SADDR)}};
+static const struct nft_key key_daddr = {1, {F(NFTR_F_DADDR)}};
+static const struct nft_key key_numgen = {1, {F_NUMGEN}};
 
 /* A frontend key (kind byte, then key bytes) claimed by one service. */
 #define CLAIM_KEY 28
@@ -93,7 +92,7 @@ struct fam {
 	struct diag_list *d;
 	struct nft_table *t;
 	struct nft_pool *pool;
-	int af; /* AF_INET / AF_INET6 */
+	int af;		   /* AF_INET / AF_INET6 */
 	const char *fname; /* "IPv4" / "IPv6" */
 	bool have_cluster_cidrs;
 	uint32_t reject_chain, external_local, nodeport_local; /* pool ids */
@@ -122,8 +121,8 @@ struct svc {
 	const struct plan_service *s;
 	uint32_t idx;
 	char cmt[NFTR_COMMENT_MAX + 1]; /* the id, cut to nft's limit */
-	uint32_t comment; /* pool id of cmt */
-	char sid[NFTR_NAME_MAX + 1]; /* "ns/name/port": affinity names */
+	uint32_t comment;		/* pool id of cmt */
+	char sid[NFTR_NAME_MAX + 1];	/* "ns/name/port": affinity names */
 	bool affinity;
 	uint8_t ipproto;
 	struct plan_endpoint *eps[__LIST_MAX]; /* valid endpoints, owned */
@@ -231,7 +230,7 @@ static void st_fib_local(struct nft_rule *r, enum nftr_field f)
 static void st_prefix(struct nft_rule *r, enum nftr_field f,
 		      const struct nfp_cidr *c, bool invert)
 {
-	uint8_t mask[16] = { 0 };
+	uint8_t mask[16] = {0};
 	size_t len = nfp_addr_len(c->addr.family);
 
 	for (size_t i = 0; i < len; i++) {
@@ -330,13 +329,14 @@ static void jump_rule(struct nft_table *t, const char *from, bool ct_new,
 
 /* --- Elements ------------------------------------------------------------ */
 
-/* Frontend key: [addr .] l4proto . port; returns its length. */
-static size_t fe_key(uint8_t *k, bool nodeport, const struct nfp_addr *a,
-		     uint8_t ipproto, uint16_t port)
+/* Frontend key: [addr .] l4proto . port (no address: a node port);
+ * returns its length. */
+static size_t fe_key(uint8_t *k, const struct nfp_addr *a, uint8_t ipproto,
+		     uint16_t port)
 {
 	uint8_t *p = k;
 
-	if (!nodeport)
+	if (a)
 		p = nft_put_addr(p, a);
 	p = nft_put_proto(p, ipproto);
 	p = nft_put_port(p, port);
@@ -418,7 +418,7 @@ static void add_hairpin(struct fam *f, const struct nfp_addr *a)
 static uint32_t claim(struct claims *cl, bool nodeport, const uint8_t *key,
 		      size_t len, uint32_t svc)
 {
-	struct claim probe = { .svc = svc };
+	struct claim probe = {.svc = svc};
 	uint32_t h = 2166136261u;
 	size_t j;
 
@@ -450,7 +450,8 @@ static uint32_t claim(struct claims *cl, bool nodeport, const uint8_t *key,
 	return svc;
 }
 
-/* --- Chains ---------------------------------------------------------------- */
+/* --- Chains ----------------------------------------------------------------
+ */
 
 static void masq_rule(struct fam *f, struct nft_chain *c, enum masq_rule m,
 		      const char *comment)
@@ -473,8 +474,8 @@ static uint32_t lb_chain(struct fam *f, enum lb_kind k, size_t n)
 {
 	const struct lb_desc *ld = &lb_descs[k];
 	struct lb_cache *lc = &f->lb[k];
-	struct nft_key key = ld->nodeport ? key_nodeport_index
-					  : key_frontend_index;
+	struct nft_key key =
+		ld->nodeport ? key_nodeport_index : key_frontend_index;
 	char name[64];
 	struct nft_chain *c;
 	struct nft_rule *r;
@@ -588,8 +589,8 @@ static void add_backends(struct fam *f, struct svc *c, bool nodeport,
 			 const uint8_t *fekey, size_t felen, enum ep_list l,
 			 uint32_t base)
 {
-	struct nft_set *s = nodeport ? f->nodeport_backends
-				     : f->service_backends;
+	struct nft_set *s =
+		nodeport ? f->nodeport_backends : f->service_backends;
 
 	if (c->affinity)
 		return; /* affinity chains DNAT to constants */
@@ -623,8 +624,8 @@ static void firewall(struct fam *f, struct svc *c, const uint8_t *fekey,
 	const struct plan_service *s = c->s;
 	const struct plan_node *node = &f->p->node;
 	struct nfp_cidr *r, *all;
-	size_t n = cidrs_of(s->lb_source_ranges, s->n_lb_source_ranges, f->af,
-			    &r);
+	size_t n =
+		cidrs_of(s->lb_source_ranges, s->n_lb_source_ranges, f->af, &r);
 	size_t m = n;
 	bool from_node = false;
 
@@ -676,7 +677,7 @@ static void frontend(struct fam *f, struct svc *c, enum fe_kind kind,
 	bool fwd_ext = s->external_action == PLAN_FORWARD;
 	uint8_t key[NFTR_KEY_BYTES];
 	uint16_t port = np ? s->node_port : s->port;
-	size_t len = fe_key(key, np, addr, c->ipproto, port);
+	size_t len = fe_key(key, np ? NULL : addr, c->ipproto, port);
 	struct nft_set *dispatch = np ? f->service_nodeports : f->service_ips;
 	struct nft_set *noep = np ? f->no_ep_nodeports : f->no_ep_services;
 	uint32_t owner = claim(&f->claims, np, key, len, c->idx + 1);
@@ -684,11 +685,12 @@ static void frontend(struct fam *f, struct svc *c, enum fe_kind kind,
 	if (owner != c->idx + 1) {
 		char a[NFP_ADDR_STRLEN];
 
-		diag_addf(f->d, DIAG_WARN,
-			  "nftables: service %s: %s %s %s:%u is already used by %s; skipped",
-			  s->id, f->fname, nfp_proto_name(s->proto),
-			  np ? "node port" : nfp_addr_str(addr, a), port,
-			  f->p->services[owner - 1].id);
+		diag_addf(
+			f->d, DIAG_WARN,
+			"nftables: service %s: %s %s %s:%u is already used by %s; skipped",
+			s->id, f->fname, nfp_proto_name(s->proto),
+			np ? "node port" : nfp_addr_str(addr, a), port,
+			f->p->services[owner - 1].id);
 		return;
 	}
 	if (kind == FE_CLUSTER) {
@@ -703,7 +705,8 @@ static void frontend(struct fam *f, struct svc *c, enum fe_kind kind,
 		return;
 	}
 	if (s->external_local) {
-		struct nft_set *sc = np ? f->np_local_short : f->ext_local_short;
+		struct nft_set *sc =
+			np ? f->np_local_short : f->ext_local_short;
 		struct nft_set *le = np ? f->np_local_eps : f->ext_local_eps;
 
 		if (fwd_int || fwd_ext)
@@ -711,10 +714,10 @@ static void frontend(struct fam *f, struct svc *c, enum fe_kind kind,
 				    np ? f->nodeport_local : f->external_local,
 				    c->comment);
 		if (fwd_int) {
-			add_verdict(sc, key, NFT_GOTO,
-				    target(f, c, LIST_INT,
-					   np ? LB_NP_SVC : LB_SVC),
-				    c->comment);
+			add_verdict(
+				sc, key, NFT_GOTO,
+				target(f, c, LIST_INT, np ? LB_NP_SVC : LB_SVC),
+				c->comment);
 			add_backends(f, c, np, key, len, LIST_INT, 0);
 		}
 		if (fwd_ext) {
@@ -747,24 +750,34 @@ static void endpoint_list(struct fam *f, struct svc *c, enum ep_list l,
 		if (eps[i].addr.family != f->af)
 			continue;
 		if (c->n_eps[l] == NFTC_MAX_ENDPOINTS) {
-			diag_addf(f->d, DIAG_WARN,
-				  "nftables: service %s: more than %u endpoints; the rest are ignored",
-				  c->s->id, NFTC_MAX_ENDPOINTS);
+			diag_addf(
+				f->d, DIAG_WARN,
+				"nftables: service %s: more than %u endpoints; the rest are ignored",
+				c->s->id, NFTC_MAX_ENDPOINTS);
 			break;
 		}
 		c->eps[l][c->n_eps[l]++] = eps[i];
 	}
 }
 
+/* A comment as nft takes it (at most NFTR_COMMENT_MAX bytes). */
+static uint32_t comment_id(struct fam *f, const char *s)
+{
+	char buf[NFTR_COMMENT_MAX + 1];
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	return nft_pool_intern(f->pool, buf);
+}
+
 static void compile_service(struct fam *f, const struct plan_service *s,
 			    uint32_t idx)
 {
-	struct svc c = { .s = s, .idx = idx };
+	struct svc c = {.s = s, .idx = idx};
 	enum plan_action ia = s->internal_action, ea = s->external_action;
 	struct plan_service copy = *s;
 
 	snprintf(c.cmt, sizeof(c.cmt), "%s", s->id);
-	c.comment = nft_pool_intern(f->pool, c.cmt);
+	c.comment = comment_id(f, c.cmt);
 	c.ipproto = (uint8_t)nfp_proto_ipproto(s->proto);
 	endpoint_list(f, &c, LIST_INT, s->internal_eps, s->n_internal_eps);
 	endpoint_list(f, &c, LIST_EXT, s->external_eps, s->n_external_eps);
@@ -778,9 +791,10 @@ static void compile_service(struct fam *f, const struct plan_service *s,
 		c.affinity = aff_service_id(s, c.sid, sizeof(c.sid)) &&
 			     strlen(c.sid) + AFF_EP_EXTRA <= NFTR_NAME_MAX;
 		if (!c.affinity)
-			diag_addf(f->d, DIAG_WARN,
-				  "nftables: service %s: name too long for affinity objects; ClientIP affinity is not applied",
-				  s->id);
+			diag_addf(
+				f->d, DIAG_WARN,
+				"nftables: service %s: name too long for affinity objects; ClientIP affinity is not applied",
+				s->id);
 	}
 	for (int l = 0; l < __LIST_MAX; l++) {
 		enum plan_action a = l == LIST_INT ? copy.internal_action
@@ -825,7 +839,7 @@ static void compile_hostports(struct fam *f)
 		nft_put_port(nft_put_proto(p, ipproto), hp->host_port);
 		p = nft_elem_data(s, e);
 		nft_put_port(nft_put_addr(p, &hp->pod_ip), hp->container_port);
-		e->comment = nft_pool_intern(f->pool, hp->pod);
+		e->comment = comment_id(f, hp->pod);
 		add_hairpin(f, &hp->pod_ip);
 	}
 }
@@ -848,13 +862,12 @@ static void compile_cidrs(struct fam *f)
 	add_cidrs(f->masq_sources, m->pod_cidrs, m->n_pod_cidrs, f->af);
 	/* Never masquerade in-cluster traffic, whatever non_masq says. */
 	ex = xcalloc(cap, sizeof(*ex));
-	memcpy(ex + n, m->non_masq_cidrs, m->n_non_masq_cidrs * sizeof(*ex));
-	n += m->n_non_masq_cidrs;
-	memcpy(ex + n, node->cluster_cidrs,
-	       node->n_cluster_cidrs * sizeof(*ex));
-	n += node->n_cluster_cidrs;
-	memcpy(ex + n, m->pod_cidrs, m->n_pod_cidrs * sizeof(*ex));
-	n += m->n_pod_cidrs;
+	for (size_t i = 0; i < m->n_non_masq_cidrs; i++)
+		ex[n++] = m->non_masq_cidrs[i];
+	for (size_t i = 0; i < node->n_cluster_cidrs; i++)
+		ex[n++] = node->cluster_cidrs[i];
+	for (size_t i = 0; i < m->n_pod_cidrs; i++)
+		ex[n++] = m->pod_cidrs[i];
 	if (f->af == AF_INET && !m->masq_link_local)
 		nfp_cidr_parse("169.254.0.0/16", &ex[n++]);
 	else if (f->af == AF_INET6 && !m->masq_link_local_v6)
@@ -863,7 +876,8 @@ static void compile_cidrs(struct fam *f)
 	free(ex);
 }
 
-/* --- The fixed layout ------------------------------------------------------ */
+/* --- The fixed layout ------------------------------------------------------
+ */
 
 static const struct base_chain {
 	const char *name;
@@ -871,30 +885,30 @@ static const struct base_chain {
 	uint32_t hook;
 	int32_t prio;
 } base_chains[] = {
-	{ NFTC_CHAIN_FILTER_PREROUTING, NFTR_CHAIN_FILTER, NF_INET_PRE_ROUTING,
-	  NFTC_PRIO_PRE_DNAT },
-	{ NFTC_CHAIN_FILTER_INPUT, NFTR_CHAIN_FILTER, NF_INET_LOCAL_IN,
-	  NFTC_PRIO_PRE_DNAT },
-	{ NFTC_CHAIN_FILTER_FORWARD, NFTR_CHAIN_FILTER, NF_INET_FORWARD,
-	  NFTC_PRIO_PRE_DNAT },
-	{ NFTC_CHAIN_FILTER_OUTPUT, NFTR_CHAIN_FILTER, NF_INET_LOCAL_OUT,
-	  NFTC_PRIO_PRE_DNAT },
-	{ NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT, NFTR_CHAIN_FILTER,
-	  NF_INET_LOCAL_OUT, NFTC_PRIO_POST_DNAT },
-	{ NFTC_CHAIN_NAT_PREROUTING, NFTR_CHAIN_NAT, NF_INET_PRE_ROUTING,
-	  NFTC_PRIO_DSTNAT },
-	{ NFTC_CHAIN_NAT_OUTPUT, NFTR_CHAIN_NAT, NF_INET_LOCAL_OUT,
-	  NFTC_PRIO_DSTNAT },
-	{ NFTC_CHAIN_NAT_POSTROUTING, NFTR_CHAIN_NAT, NF_INET_POST_ROUTING,
-	  NFTC_PRIO_SRCNAT },
+	{NFTC_CHAIN_FILTER_PREROUTING, NFTR_CHAIN_FILTER, NF_INET_PRE_ROUTING,
+	 NFTC_PRIO_PRE_DNAT},
+	{NFTC_CHAIN_FILTER_INPUT, NFTR_CHAIN_FILTER, NF_INET_LOCAL_IN,
+	 NFTC_PRIO_PRE_DNAT},
+	{NFTC_CHAIN_FILTER_FORWARD, NFTR_CHAIN_FILTER, NF_INET_FORWARD,
+	 NFTC_PRIO_PRE_DNAT},
+	{NFTC_CHAIN_FILTER_OUTPUT, NFTR_CHAIN_FILTER, NF_INET_LOCAL_OUT,
+	 NFTC_PRIO_PRE_DNAT},
+	{NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT, NFTR_CHAIN_FILTER,
+	 NF_INET_LOCAL_OUT, NFTC_PRIO_POST_DNAT},
+	{NFTC_CHAIN_NAT_PREROUTING, NFTR_CHAIN_NAT, NF_INET_PRE_ROUTING,
+	 NFTC_PRIO_DSTNAT},
+	{NFTC_CHAIN_NAT_OUTPUT, NFTR_CHAIN_NAT, NF_INET_LOCAL_OUT,
+	 NFTC_PRIO_DSTNAT},
+	{NFTC_CHAIN_NAT_POSTROUTING, NFTR_CHAIN_NAT, NF_INET_POST_ROUTING,
+	 NFTC_PRIO_SRCNAT},
 };
 
 static const char *const fixed_chains[] = {
-	NFTC_CHAIN_FIREWALL_CHECK, NFTC_CHAIN_SERVICE_EP_CHECK,
+	NFTC_CHAIN_FIREWALL_CHECK,    NFTC_CHAIN_SERVICE_EP_CHECK,
 	NFTC_CHAIN_NODEPORT_EP_CHECK, NFTC_CHAIN_REJECT,
-	NFTC_CHAIN_SERVICES, NFTC_CHAIN_EXTERNAL_LOCAL,
-	NFTC_CHAIN_NODEPORT_LOCAL, NFTC_CHAIN_HOSTPORTS,
-	NFTC_CHAIN_MARK_MASQ, NFTC_CHAIN_MASQUERADING,
+	NFTC_CHAIN_SERVICES,	      NFTC_CHAIN_EXTERNAL_LOCAL,
+	NFTC_CHAIN_NODEPORT_LOCAL,    NFTC_CHAIN_HOSTPORTS,
+	NFTC_CHAIN_MARK_MASQ,	      NFTC_CHAIN_MASQUERADING,
 	NFTC_CHAIN_MASQ_MARKED,
 };
 
@@ -909,20 +923,20 @@ static void make_sets(struct fam *f)
 {
 	f->service_ips = set(f, NFTC_SET_SERVICE_IPS, &key_frontend,
 			     NFTR_DATA_VERDICT, NULL, 0);
-	f->service_nodeports = set(f, NFTC_SET_SERVICE_NODEPORTS,
-				   &key_nodeport, NFTR_DATA_VERDICT, NULL, 0);
-	f->service_backends = set(f, NFTC_SET_SERVICE_BACKENDS,
-				  &key_frontend_index, NFTR_DATA_VALUE,
-				  &key_endpoint, 0);
-	f->nodeport_backends = set(f, NFTC_SET_NODEPORT_BACKENDS,
-				   &key_nodeport_index, NFTR_DATA_VALUE,
-				   &key_endpoint, 0);
+	f->service_nodeports = set(f, NFTC_SET_SERVICE_NODEPORTS, &key_nodeport,
+				   NFTR_DATA_VERDICT, NULL, 0);
+	f->service_backends =
+		set(f, NFTC_SET_SERVICE_BACKENDS, &key_frontend_index,
+		    NFTR_DATA_VALUE, &key_endpoint, 0);
+	f->nodeport_backends =
+		set(f, NFTC_SET_NODEPORT_BACKENDS, &key_nodeport_index,
+		    NFTR_DATA_VALUE, &key_endpoint, 0);
 	f->ext_local_short = set(f, NFTC_SET_EXTERNAL_LOCAL_SHORT,
 				 &key_frontend, NFTR_DATA_VERDICT, NULL, 0);
 	f->ext_local_eps = set(f, NFTC_SET_EXTERNAL_LOCAL_EPS, &key_frontend,
 			       NFTR_DATA_VERDICT, NULL, 0);
-	f->np_local_short = set(f, NFTC_SET_NODEPORT_LOCAL_SHORT,
-				&key_nodeport, NFTR_DATA_VERDICT, NULL, 0);
+	f->np_local_short = set(f, NFTC_SET_NODEPORT_LOCAL_SHORT, &key_nodeport,
+				NFTR_DATA_VERDICT, NULL, 0);
 	f->np_local_eps = set(f, NFTC_SET_NODEPORT_LOCAL_EPS, &key_nodeport,
 			      NFTR_DATA_VERDICT, NULL, 0);
 	f->no_ep_services = set(f, NFTC_SET_NO_EP_SERVICES, &key_frontend,
@@ -931,15 +945,14 @@ static void make_sets(struct fam *f)
 				 NFTR_DATA_VERDICT, NULL, 0);
 	f->firewall_ips = set(f, NFTC_SET_FIREWALL_IPS, &key_frontend,
 			      NFTR_DATA_NONE, NULL, 0);
-	f->firewall_allow = set(f, NFTC_SET_FIREWALL_ALLOW,
-				&key_firewall_allow, NFTR_DATA_NONE, NULL,
-				NFT_SET_INTERVAL);
+	f->firewall_allow = set(f, NFTC_SET_FIREWALL_ALLOW, &key_firewall_allow,
+				NFTR_DATA_NONE, NULL, NFT_SET_INTERVAL);
 	f->cluster_cidrs = set(f, NFTC_SET_CLUSTER_CIDRS, &key_saddr,
 			       NFTR_DATA_NONE, NULL, NFT_SET_INTERVAL);
 	f->nodeport_cidrs = set(f, NFTC_SET_NODEPORT_CIDRS, &key_daddr,
 				NFTR_DATA_NONE, NULL, NFT_SET_INTERVAL);
-	f->hairpin = set(f, NFTC_SET_HAIRPIN, &key_hairpin, NFTR_DATA_NONE,
-			 NULL, 0);
+	f->hairpin =
+		set(f, NFTC_SET_HAIRPIN, &key_hairpin, NFTR_DATA_NONE, NULL, 0);
 	f->masq_sources = set(f, NFTC_SET_MASQ_SOURCES, &key_saddr,
 			      NFTR_DATA_NONE, NULL, NFT_SET_INTERVAL);
 	f->masq_exempt = set(f, NFTC_SET_MASQ_EXEMPT, &key_daddr,
@@ -1014,8 +1027,7 @@ static void make_chains(struct fam *f)
 		  NFTC_CHAIN_SERVICE_EP_CHECK);
 	jump_rule(t, NFTC_CHAIN_FILTER_FORWARD, true,
 		  NFTC_CHAIN_SERVICE_EP_CHECK);
-	jump_rule(t, NFTC_CHAIN_FILTER_OUTPUT, true,
-		  NFTC_CHAIN_FIREWALL_CHECK);
+	jump_rule(t, NFTC_CHAIN_FILTER_OUTPUT, true, NFTC_CHAIN_FIREWALL_CHECK);
 	jump_rule(t, NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT, true,
 		  NFTC_CHAIN_SERVICE_EP_CHECK);
 	jump_rule(t, NFTC_CHAIN_NAT_PREROUTING, false, NFTC_CHAIN_SERVICES);
@@ -1088,8 +1100,8 @@ static void make_chains(struct fam *f)
 	st_masq(r);
 }
 
-static void compile_family(const struct plan *p, int af,
-			   struct nft_ruleset *rs, struct diag_list *d)
+static void compile_family(const struct plan *p, int af, struct nft_ruleset *rs,
+			   struct diag_list *d)
 {
 	struct fam f = {
 		.p = p,
@@ -1102,8 +1114,8 @@ static void compile_family(const struct plan *p, int af,
 
 	f.t = nft_ruleset_add_table(rs, nfproto(af), NFTC_TABLE);
 	for (size_t i = 0; i < p->node.n_cluster_cidrs; i++)
-		f.have_cluster_cidrs |= p->node.cluster_cidrs[i].addr.family ==
-					af;
+		f.have_cluster_cidrs |=
+			p->node.cluster_cidrs[i].addr.family == af;
 	f.reject_chain = nft_pool_intern(f.pool, NFTC_CHAIN_REJECT);
 	f.external_local = nft_pool_intern(f.pool, NFTC_CHAIN_EXTERNAL_LOCAL);
 	f.nodeport_local = nft_pool_intern(f.pool, NFTC_CHAIN_NODEPORT_LOCAL);
@@ -1120,9 +1132,10 @@ static void compile_family(const struct plan *p, int af,
 	/* The same endpoint serves many lists: duplicates are expected. */
 	nft_set_sort(f.hairpin);
 	if (n_svc && !f.have_cluster_cidrs && !p->node.masquerade_all)
-		diag_addf(d, DIAG_INFO,
-			  "nftables: no %s cluster CIDR: traffic from outside the cluster to cluster IPs is not masqueraded and pods are not told from other sources",
-			  f.fname);
+		diag_addf(
+			d, DIAG_INFO,
+			"nftables: no %s cluster CIDR: traffic from outside the cluster to cluster IPs is not masqueraded and pods are not told from other sources",
+			f.fname);
 	for (int k = 0; k < __LB_MAX; k++)
 		free(f.lb[k].ids);
 	free(f.claims.slots);
@@ -1142,8 +1155,9 @@ int nft_compile(const struct plan *p, struct nft_ruleset *out,
 	compile_family(p, AF_INET6, out, d);
 	dup = nft_ruleset_sort(out);
 	if (dup)
-		diag_addf(d, DIAG_WARN,
-			  "nftables: %zu duplicate set elements dropped (two hostPorts or endpoints with one key)",
-			  dup);
+		diag_addf(
+			d, DIAG_WARN,
+			"nftables: %zu duplicate set elements dropped (two hostPorts or endpoints with one key)",
+			dup);
 	return 0;
 }

@@ -36,7 +36,7 @@
 #define NFTC_CHAIN_NAT_POSTROUTING "nat-postrouting"
 #define NFTC_PRIO_DSTNAT (-100)
 #define NFTC_PRIO_SRCNAT 100
-#define NFTC_PRIO_PRE_DNAT (NFTC_PRIO_DSTNAT - 10) /* filters: before DNAT */
+#define NFTC_PRIO_PRE_DNAT (NFTC_PRIO_DSTNAT - 10)  /* filters: before DNAT */
 #define NFTC_PRIO_POST_DNAT (NFTC_PRIO_DSTNAT + 10) /* filters: after DNAT */
 
 /* Regular chains with a fixed name. */
@@ -53,18 +53,18 @@
 #define NFTC_CHAIN_MASQ_MARKED "masquerade-marked"
 
 /* Prefixes of the shared per-endpoint-count chains: prefix + N. */
-#define NFTC_LB_SVC "svc-" /* internal traffic: cluster IP, short-circuit */
-#define NFTC_LB_EXT "ext-" /* external IPs / LB IPs, policy Cluster */
+#define NFTC_LB_SVC "svc-"     /* internal traffic: cluster IP, short-circuit */
+#define NFTC_LB_EXT "ext-"     /* external IPs / LB IPs, policy Cluster */
 #define NFTC_LB_LOCAL "local-" /* external IPs / LB IPs, policy Local */
-#define NFTC_LB_NP_SVC "np-svc-" /* node ports: short-circuit */
-#define NFTC_LB_NP_EXT "np-ext-" /* node ports, policy Cluster */
+#define NFTC_LB_NP_SVC "np-svc-"     /* node ports: short-circuit */
+#define NFTC_LB_NP_EXT "np-ext-"     /* node ports, policy Cluster */
 #define NFTC_LB_NP_LOCAL "np-local-" /* node ports, policy Local */
 
 /* Prefixes of the per-service (affinity) objects: prefix + ns/name/port
  * [+ /address/port for an endpoint]. */
 #define NFTC_AFF_INT "aff-int/" /* chain + numgen map: internal endpoints */
 #define NFTC_AFF_EXT "aff-ext/" /* chain + numgen map: external endpoints */
-#define NFTC_AFF_EP "aff-ep/" /* chain + client set: one endpoint */
+#define NFTC_AFF_EP "aff-ep/"	/* chain + client set: one endpoint */
 
 /* Sets and maps. */
 #define NFTC_SET_SERVICE_IPS "service-ips"

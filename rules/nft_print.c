@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* Names nft knows values by, for the fields whose values we print. */
 struct sym {
 	uint32_t value;
@@ -13,37 +12,43 @@ struct sym {
 };
 
 static const struct sym ct_state_syms[] = {
-	{ 0x01, "invalid" }, { 0x02, "established" }, { 0x04, "related" },
-	{ 0x08, "new" }, { 0x40, "untracked" }, { 0, NULL },
+	{0x01, "invalid"}, {0x02, "established"}, {0x04, "related"},
+	{0x08, "new"},	   {0x40, "untracked"},	  {0, NULL},
 };
 
 static const struct sym ct_status_syms[] = {
-	{ 0x01, "expected" }, { 0x02, "seen-reply" }, { 0x04, "assured" },
-	{ 0x08, "confirmed" }, { 0x10, "snat" }, { 0x20, "dnat" },
-	{ 0x200, "dying" }, { 0, NULL },
+	{0x01, "expected"}, {0x02, "seen-reply"},
+	{0x04, "assured"},  {0x08, "confirmed"},
+	{0x10, "snat"},	    {0x20, "dnat"},
+	{0x200, "dying"},   {0, NULL},
 };
 
 static const struct sym fib_type_syms[] = {
-	{ 0, "unspec" }, { 1, "unicast" }, { 2, "local" },
-	{ 3, "broadcast" }, { 4, "anycast" }, { 5, "multicast" },
-	{ 6, "blackhole" }, { 7, "unreachable" }, { 8, "prohibit" },
-	{ 0, NULL },
+	{0, "unspec"},	 {1, "unicast"},   {2, "local"},     {3, "broadcast"},
+	{4, "anycast"},	 {5, "multicast"}, {6, "blackhole"}, {7, "unreachable"},
+	{8, "prohibit"}, {0, NULL},
 };
 
 static const struct sym l4proto_syms[] = {
-	{ 6, "tcp" }, { 17, "udp" }, { 132, "sctp" }, { 0, NULL },
+	{6, "tcp"},
+	{17, "udp"},
+	{132, "sctp"},
+	{0, NULL},
 };
 
 static const struct sym icmp_code_syms[] = {
-	{ 0, "net-unreachable" }, { 1, "host-unreachable" },
-	{ 2, "prot-unreachable" }, { 3, "port-unreachable" },
-	{ 9, "net-prohibited" }, { 10, "host-prohibited" },
-	{ 13, "admin-prohibited" }, { 0, NULL },
+	{0, "net-unreachable"},	  {1, "host-unreachable"},
+	{2, "prot-unreachable"},  {3, "port-unreachable"},
+	{9, "net-prohibited"},	  {10, "host-prohibited"},
+	{13, "admin-prohibited"}, {0, NULL},
 };
 
 static const struct sym icmpv6_code_syms[] = {
-	{ 0, "no-route" }, { 1, "admin-prohibited" },
-	{ 3, "addr-unreachable" }, { 4, "port-unreachable" }, { 0, NULL },
+	{0, "no-route"},
+	{1, "admin-prohibited"},
+	{3, "addr-unreachable"},
+	{4, "port-unreachable"},
+	{0, NULL},
 };
 
 static const char *sym_name(const struct sym *t, uint32_t v)
@@ -97,8 +102,8 @@ static void add_hex(struct strbuf *sb, uint32_t v)
 
 static void add_addr(struct strbuf *sb, int family, const uint8_t *p)
 {
-	struct nfp_addr a = { .family = family == NFPROTO_IPV6 ? AF_INET6
-							       : AF_INET };
+	struct nfp_addr a = {.family = family == NFPROTO_IPV6 ? AF_INET6
+							      : AF_INET};
 	char buf[NFP_ADDR_STRLEN];
 
 	memcpy(a.b, p, nfp_addr_len(a.family));
@@ -189,8 +194,7 @@ static int range_prefix(const uint8_t *lo, const uint8_t *hi, uint32_t len)
 	return (int)plen;
 }
 
-static void add_key_text(struct strbuf *sb, const struct nft_key *k,
-			 int family)
+static void add_key_text(struct strbuf *sb, const struct nft_key *k, int family)
 {
 	char buf[64];
 
@@ -273,8 +277,7 @@ static bool all_ones(const uint8_t *p, size_t n)
 	return true;
 }
 
-static void print_cmp(struct strbuf *sb, const struct nft_stmt *st,
-		      int family)
+static void print_cmp(struct strbuf *sb, const struct nft_stmt *st, int family)
 {
 	const struct nft_field *fld = &st->key.f[0];
 	const char *op = st->invert ? "!= " : "";
@@ -358,8 +361,7 @@ static void print_mark(struct strbuf *sb, const struct nft_stmt *st)
 	}
 }
 
-static void print_stmt(struct strbuf *sb, const struct nft_stmt *st,
-		       int family)
+static void print_stmt(struct strbuf *sb, const struct nft_stmt *st, int family)
 {
 	const char *fam = family == NFPROTO_IPV6 ? "ip6" : "ip";
 	const struct sym *codes;
@@ -476,8 +478,7 @@ static void print_chain(struct strbuf *sb, const struct nft_chain *c,
 		add_str(sb, "\n");
 	}
 	if (c->base)
-		strbuf_addf(sb,
-			    "\t\ttype %s hook %s priority %d; policy %s;\n",
+		strbuf_addf(sb, "\t\ttype %s hook %s priority %d; policy %s;\n",
 			    chain_types[c->type], hook_name(c->hook), c->prio,
 			    c->policy == NF_DROP ? "drop" : "accept");
 	for (size_t i = 0; i < c->n_rules; i++) {
@@ -584,7 +585,7 @@ static void print_table(struct strbuf *sb, const struct nft_table *t)
 
 char *nft_print(const struct nft_ruleset *rs)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	for (size_t i = 0; i < rs->n_tables; i++)
 		print_table(&sb, rs->tables[i]);

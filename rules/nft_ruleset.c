@@ -8,75 +8,131 @@
 #include "util/xalloc.h"
 
 static const struct nft_field_desc field_descs[__NFTR_F_MAX] = {
-	[NFTR_F_SADDR] = {
-		.text4 = "ip saddr", .text6 = "ip6 saddr",
-		.expr = NFTR_EXPR_PAYLOAD, .base = NFT_PAYLOAD_NETWORK_HEADER,
-		.off4 = 12, .off6 = 8, .len4 = 4, .len6 = 16,
-		.type4 = NFTR_TYPE_IPADDR, .type6 = NFTR_TYPE_IP6ADDR,
-	},
-	[NFTR_F_DADDR] = {
-		.text4 = "ip daddr", .text6 = "ip6 daddr",
-		.expr = NFTR_EXPR_PAYLOAD, .base = NFT_PAYLOAD_NETWORK_HEADER,
-		.off4 = 16, .off6 = 24, .len4 = 4, .len6 = 16,
-		.type4 = NFTR_TYPE_IPADDR, .type6 = NFTR_TYPE_IP6ADDR,
-	},
-	[NFTR_F_L4PROTO] = {
-		.text4 = "meta l4proto", .text6 = "meta l4proto",
-		.expr = NFTR_EXPR_META, .key = NFT_META_L4PROTO,
-		.len4 = 1, .len6 = 1,
-		.type4 = NFTR_TYPE_INET_PROTOCOL,
-		.type6 = NFTR_TYPE_INET_PROTOCOL, .host_order = true,
-	},
-	[NFTR_F_DPORT] = {
-		.text4 = "th dport", .text6 = "th dport",
-		.expr = NFTR_EXPR_PAYLOAD,
-		.base = NFT_PAYLOAD_TRANSPORT_HEADER,
-		.off4 = 2, .off6 = 2, .len4 = 2, .len6 = 2,
-		.type4 = NFTR_TYPE_INET_SERVICE,
-		.type6 = NFTR_TYPE_INET_SERVICE,
-	},
-	[NFTR_F_MARK] = {
-		.text4 = "meta mark", .text6 = "meta mark",
-		.expr = NFTR_EXPR_META, .key = NFT_META_MARK,
-		.len4 = 4, .len6 = 4,
-		.type4 = NFTR_TYPE_MARK, .type6 = NFTR_TYPE_MARK,
-		.host_order = true,
-	},
-	[NFTR_F_CT_STATE] = {
-		.text4 = "ct state", .text6 = "ct state",
-		.expr = NFTR_EXPR_CT, .key = NFT_CT_STATE,
-		.len4 = 4, .len6 = 4,
-		.type4 = NFTR_TYPE_CT_STATE, .type6 = NFTR_TYPE_CT_STATE,
-		.host_order = true,
-	},
-	[NFTR_F_CT_STATUS] = {
-		.text4 = "ct status", .text6 = "ct status",
-		.expr = NFTR_EXPR_CT, .key = NFT_CT_STATUS,
-		.len4 = 4, .len6 = 4,
-		.type4 = NFTR_TYPE_CT_STATUS, .type6 = NFTR_TYPE_CT_STATUS,
-		.host_order = true,
-	},
-	[NFTR_F_FIB_DADDR_TYPE] = {
-		.text4 = "fib daddr type", .text6 = "fib daddr type",
-		.expr = NFTR_EXPR_FIB, .key = NFT_FIB_RESULT_ADDRTYPE,
-		.fib_flags = NFTA_FIB_F_DADDR, .len4 = 4, .len6 = 4,
-		.type4 = NFTR_TYPE_FIB_ADDR, .type6 = NFTR_TYPE_FIB_ADDR,
-		.host_order = true,
-	},
-	[NFTR_F_FIB_SADDR_TYPE] = {
-		.text4 = "fib saddr type", .text6 = "fib saddr type",
-		.expr = NFTR_EXPR_FIB, .key = NFT_FIB_RESULT_ADDRTYPE,
-		.fib_flags = NFTA_FIB_F_SADDR, .len4 = 4, .len6 = 4,
-		.type4 = NFTR_TYPE_FIB_ADDR, .type6 = NFTR_TYPE_FIB_ADDR,
-		.host_order = true,
-	},
-	[NFTR_F_NUMGEN] = {
-		.text4 = "numgen random", .text6 = "numgen random",
-		.expr = NFTR_EXPR_NUMGEN, .key = NFT_NG_RANDOM,
-		.len4 = 4, .len6 = 4,
-		.type4 = NFTR_TYPE_INTEGER, .type6 = NFTR_TYPE_INTEGER,
-		.host_order = true,
-	},
+	[NFTR_F_SADDR] =
+		{
+			.text4 = "ip saddr",
+			.text6 = "ip6 saddr",
+			.expr = NFTR_EXPR_PAYLOAD,
+			.base = NFT_PAYLOAD_NETWORK_HEADER,
+			.off4 = 12,
+			.off6 = 8,
+			.len4 = 4,
+			.len6 = 16,
+			.type4 = NFTR_TYPE_IPADDR,
+			.type6 = NFTR_TYPE_IP6ADDR,
+		},
+	[NFTR_F_DADDR] =
+		{
+			.text4 = "ip daddr",
+			.text6 = "ip6 daddr",
+			.expr = NFTR_EXPR_PAYLOAD,
+			.base = NFT_PAYLOAD_NETWORK_HEADER,
+			.off4 = 16,
+			.off6 = 24,
+			.len4 = 4,
+			.len6 = 16,
+			.type4 = NFTR_TYPE_IPADDR,
+			.type6 = NFTR_TYPE_IP6ADDR,
+		},
+	[NFTR_F_L4PROTO] =
+		{
+			.text4 = "meta l4proto",
+			.text6 = "meta l4proto",
+			.expr = NFTR_EXPR_META,
+			.key = NFT_META_L4PROTO,
+			.len4 = 1,
+			.len6 = 1,
+			.type4 = NFTR_TYPE_INET_PROTOCOL,
+			.type6 = NFTR_TYPE_INET_PROTOCOL,
+			.host_order = true,
+		},
+	[NFTR_F_DPORT] =
+		{
+			.text4 = "th dport",
+			.text6 = "th dport",
+			.expr = NFTR_EXPR_PAYLOAD,
+			.base = NFT_PAYLOAD_TRANSPORT_HEADER,
+			.off4 = 2,
+			.off6 = 2,
+			.len4 = 2,
+			.len6 = 2,
+			.type4 = NFTR_TYPE_INET_SERVICE,
+			.type6 = NFTR_TYPE_INET_SERVICE,
+		},
+	[NFTR_F_MARK] =
+		{
+			.text4 = "meta mark",
+			.text6 = "meta mark",
+			.expr = NFTR_EXPR_META,
+			.key = NFT_META_MARK,
+			.len4 = 4,
+			.len6 = 4,
+			.type4 = NFTR_TYPE_MARK,
+			.type6 = NFTR_TYPE_MARK,
+			.host_order = true,
+		},
+	[NFTR_F_CT_STATE] =
+		{
+			.text4 = "ct state",
+			.text6 = "ct state",
+			.expr = NFTR_EXPR_CT,
+			.key = NFT_CT_STATE,
+			.len4 = 4,
+			.len6 = 4,
+			.type4 = NFTR_TYPE_CT_STATE,
+			.type6 = NFTR_TYPE_CT_STATE,
+			.host_order = true,
+		},
+	[NFTR_F_CT_STATUS] =
+		{
+			.text4 = "ct status",
+			.text6 = "ct status",
+			.expr = NFTR_EXPR_CT,
+			.key = NFT_CT_STATUS,
+			.len4 = 4,
+			.len6 = 4,
+			.type4 = NFTR_TYPE_CT_STATUS,
+			.type6 = NFTR_TYPE_CT_STATUS,
+			.host_order = true,
+		},
+	[NFTR_F_FIB_DADDR_TYPE] =
+		{
+			.text4 = "fib daddr type",
+			.text6 = "fib daddr type",
+			.expr = NFTR_EXPR_FIB,
+			.key = NFT_FIB_RESULT_ADDRTYPE,
+			.fib_flags = NFTA_FIB_F_DADDR,
+			.len4 = 4,
+			.len6 = 4,
+			.type4 = NFTR_TYPE_FIB_ADDR,
+			.type6 = NFTR_TYPE_FIB_ADDR,
+			.host_order = true,
+		},
+	[NFTR_F_FIB_SADDR_TYPE] =
+		{
+			.text4 = "fib saddr type",
+			.text6 = "fib saddr type",
+			.expr = NFTR_EXPR_FIB,
+			.key = NFT_FIB_RESULT_ADDRTYPE,
+			.fib_flags = NFTA_FIB_F_SADDR,
+			.len4 = 4,
+			.len6 = 4,
+			.type4 = NFTR_TYPE_FIB_ADDR,
+			.type6 = NFTR_TYPE_FIB_ADDR,
+			.host_order = true,
+		},
+	[NFTR_F_NUMGEN] =
+		{
+			.text4 = "numgen random",
+			.text6 = "numgen random",
+			.expr = NFTR_EXPR_NUMGEN,
+			.key = NFT_NG_RANDOM,
+			.len4 = 4,
+			.len6 = 4,
+			.type4 = NFTR_TYPE_INTEGER,
+			.type6 = NFTR_TYPE_INTEGER,
+			.host_order = true,
+		},
 };
 
 static uint32_t round4(uint32_t n)
@@ -156,7 +212,8 @@ bool nft_key_equal(const struct nft_key *a, const struct nft_key *b)
 	if (a->n != b->n)
 		return false;
 	for (uint8_t i = 0; i < a->n; i++) {
-		if (a->f[i].kind != b->f[i].kind || a->f[i].mod != b->f[i].mod ||
+		if (a->f[i].kind != b->f[i].kind ||
+		    a->f[i].mod != b->f[i].mod ||
 		    a->f[i].offset != b->f[i].offset)
 			return false;
 	}
@@ -361,8 +418,7 @@ struct nft_rule *nft_chain_add_rule(struct nft_chain *c, const char *comment)
 	return r;
 }
 
-struct nft_stmt *nft_rule_add_stmt(struct nft_rule *r,
-				   enum nftr_stmt_type type)
+struct nft_stmt *nft_rule_add_stmt(struct nft_rule *r, enum nftr_stmt_type type)
 {
 	struct nft_stmt *st = XPUSH(r->stmts, r->n_stmts, r->cap_stmts);
 
@@ -434,8 +490,7 @@ struct nft_chain *nft_table_find_chain(const struct nft_table *t,
 	return NULL;
 }
 
-struct nft_set *nft_table_find_set(const struct nft_table *t,
-				   const char *name)
+struct nft_set *nft_table_find_set(const struct nft_table *t, const char *name)
 {
 	for (size_t i = 0; i < t->n_sets; i++)
 		if (strcmp(t->sets[i]->name, name) == 0)
@@ -566,7 +621,8 @@ size_t nft_set_sort(struct nft_set *s)
 	for (size_t i = 0; i < s->n_elems; i++) {
 		struct nft_elem *e = nft_set_elem(s, i);
 
-		if (kept && nft_elem_cmp(s, nft_set_elem(s, kept - 1), s, e) == 0)
+		if (kept &&
+		    nft_elem_cmp(s, nft_set_elem(s, kept - 1), s, e) == 0)
 			continue;
 		if (kept != i)
 			memcpy(nft_set_elem(s, kept), e, s->stride);

@@ -52,9 +52,9 @@
  *            set dreg r1 (data: addr then port, port slot right after the
  *            address: IPv4 r1+1, IPv6 r1+4); nat dnat family addr_min=
  *            addr_max=r1 proto_min=proto_max=port slot, flags nat_flags.
- *            Constant form: immediate r1 addr; immediate r2 port (16-bit
- *            BE); nat dnat ... likewise. (nft requires an l4proto CMP
- *            earlier in a rule with a constant port; the compiler adds it.)
+ *            Constant form: immediate NFT_REG_1 addr; immediate NFT_REG_2
+ *            port (16-bit BE); nat dnat with those registers. (nft requires an
+ * l4proto CMP earlier in a rule with a constant port; the compiler adds it.)
  *   MASQ     masq flags nat_flags
  *   REJECT   reject type NFT_REJECT_ICMP_UNREACH code icmp_code
  *   MARK     meta load mark -> r1; bitwise r1 = (r1 & mark_mask) ^
@@ -86,11 +86,11 @@
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 
-#define NFTR_KEY_MAX 4 /* fields in a concatenation */
-#define NFTR_CMP_MAX 16 /* bytes a CMP compares (an IPv6 address) */
-#define NFTR_KEY_BYTES 64 /* NFT_REG32_COUNT * 4: the largest key */
+#define NFTR_KEY_MAX 4	     /* fields in a concatenation */
+#define NFTR_CMP_MAX 16	     /* bytes a CMP compares (an IPv6 address) */
+#define NFTR_KEY_BYTES 64    /* NFT_REG32_COUNT * 4: the largest key */
 #define NFTR_COMMENT_MAX 128 /* nft's NFTNL_UDATA_COMMENT_MAXLEN */
-#define NFTR_NAME_MAX 255 /* NFT_CHAIN_MAXNAMELEN / NFT_SET_MAXNAMELEN - 1 */
+#define NFTR_NAME_MAX 255    /* NFT_CHAIN_MAXNAMELEN / NFT_SET_MAXNAMELEN - 1 */
 
 /* nftables' datatype numbers (nftables include/datatype.h), for
  * NFTA_SET_KEY_TYPE / NFTA_SET_DATA_TYPE; concatenations pack them
@@ -107,25 +107,25 @@
 #define NFTR_TYPE_BITS 6
 
 /* Values the compiler compares with (host order where the field is). */
-#define NFTR_CT_STATE_NEW 0x08u /* NF_CT_STATE_BIT(IP_CT_NEW) */
-#define NFTR_CT_STATUS_DNAT 0x20u /* IPS_DST_NAT */
-#define NFTR_RTN_LOCAL 2u /* RTN_LOCAL: fib ... type local */
-#define NFTR_ICMP_PORT_UNREACH 3 /* ICMP_PORT_UNREACH */
+#define NFTR_CT_STATE_NEW 0x08u	   /* NF_CT_STATE_BIT(IP_CT_NEW) */
+#define NFTR_CT_STATUS_DNAT 0x20u  /* IPS_DST_NAT */
+#define NFTR_RTN_LOCAL 2u	   /* RTN_LOCAL: fib ... type local */
+#define NFTR_ICMP_PORT_UNREACH 3   /* ICMP_PORT_UNREACH */
 #define NFTR_ICMPV6_PORT_UNREACH 4 /* ICMPV6_PORT_UNREACH */
 
 /* Values a statement or element loads. saddr/daddr mean ip or ip6 by the
  * table's family. */
 enum nftr_field {
-	NFTR_F_SADDR, /* ip saddr / ip6 saddr */
-	NFTR_F_DADDR, /* ip daddr / ip6 daddr */
-	NFTR_F_L4PROTO, /* meta l4proto */
-	NFTR_F_DPORT, /* th dport */
-	NFTR_F_MARK, /* meta mark */
-	NFTR_F_CT_STATE, /* ct state */
-	NFTR_F_CT_STATUS, /* ct status */
+	NFTR_F_SADDR,	       /* ip saddr / ip6 saddr */
+	NFTR_F_DADDR,	       /* ip daddr / ip6 daddr */
+	NFTR_F_L4PROTO,	       /* meta l4proto */
+	NFTR_F_DPORT,	       /* th dport */
+	NFTR_F_MARK,	       /* meta mark */
+	NFTR_F_CT_STATE,       /* ct state */
+	NFTR_F_CT_STATUS,      /* ct status */
 	NFTR_F_FIB_DADDR_TYPE, /* fib daddr type */
 	NFTR_F_FIB_SADDR_TYPE, /* fib saddr type */
-	NFTR_F_NUMGEN, /* numgen random mod .mod offset .offset */
+	NFTR_F_NUMGEN,	       /* numgen random mod .mod offset .offset */
 	__NFTR_F_MAX
 };
 
@@ -141,18 +141,19 @@ enum nftr_expr {
 struct nft_field_desc {
 	const char *text4, *text6; /* nft syntax: "ip saddr", "ip6 saddr" */
 	enum nftr_expr expr;
-	uint32_t base; /* payload: NFT_PAYLOAD_NETWORK/TRANSPORT_HEADER */
+	uint32_t base;	     /* payload: NFT_PAYLOAD_NETWORK/TRANSPORT_HEADER */
 	uint32_t off4, off6; /* payload offset per family */
 	uint32_t len4, len6; /* bytes loaded per family */
-	uint32_t key; /* meta: NFT_META_*; ct: NFT_CT_*; fib: NFT_FIB_RESULT_* */
-	uint32_t fib_flags; /* fib: NFTA_FIB_F_DADDR or NFTA_FIB_F_SADDR */
+	uint32_t
+		key; /* meta: NFT_META_*; ct: NFT_CT_*; fib: NFT_FIB_RESULT_* */
+	uint32_t fib_flags;    /* fib: NFTA_FIB_F_DADDR or NFTA_FIB_F_SADDR */
 	uint32_t type4, type6; /* NFTR_TYPE_* */
 	bool host_order;
 };
 
 struct nft_field {
 	enum nftr_field kind;
-	uint32_t mod; /* numgen: modulus (1 in set declarations) */
+	uint32_t mod;	 /* numgen: modulus (1 in set declarations) */
 	uint32_t offset; /* numgen: added to the result */
 };
 
@@ -179,20 +180,20 @@ enum nftr_stmt_type {
 struct nft_stmt {
 	enum nftr_stmt_type type;
 	struct nft_key key; /* CMP (1 field), LOOKUP, VMAP, DNAT map, DYNSET */
-	bool invert; /* CMP: != ; LOOKUP: != @set */
-	uint8_t len; /* CMP: bytes compared (the field's length) */
+	bool invert;	    /* CMP: != ; LOOKUP: != @set */
+	uint8_t len;	    /* CMP: bytes compared (the field's length) */
 	uint8_t value[NFTR_CMP_MAX]; /* CMP: kernel layout */
-	uint8_t mask[NFTR_CMP_MAX]; /* CMP: all 0xff = no bitwise */
-	char *set; /* LOOKUP, VMAP, DNAT map form, DYNSET; owned */
+	uint8_t mask[NFTR_CMP_MAX];  /* CMP: all 0xff = no bitwise */
+	char *set;   /* LOOKUP, VMAP, DNAT map form, DYNSET; owned */
 	int verdict; /* VERDICT: NF_ACCEPT, NF_DROP, NFT_RETURN, NFT_JUMP,
 		      * NFT_GOTO */
 	char *chain; /* VERDICT jump/goto target; owned */
-	struct nfp_addr addr; /* DNAT constant form */
-	uint16_t port; /* DNAT constant form, host order */
-	uint32_t nat_flags; /* DNAT, MASQ: NF_NAT_RANGE_* */
-	uint8_t icmp_code; /* REJECT */
+	struct nfp_addr addr;	      /* DNAT constant form */
+	uint16_t port;		      /* DNAT constant form, host order */
+	uint32_t nat_flags;	      /* DNAT, MASQ: NF_NAT_RANGE_* */
+	uint8_t icmp_code;	      /* REJECT */
 	uint32_t mark_mask, mark_xor; /* MARK: mark = (mark & mask) ^ xor */
-	uint64_t timeout_ms; /* DYNSET: 0 = the set's timeout */
+	uint64_t timeout_ms;	      /* DYNSET: 0 = the set's timeout */
 };
 
 struct nft_rule {
@@ -212,9 +213,9 @@ struct nft_chain {
 	char *comment; /* NULL or owned: NFTNL_UDATA_CHAIN_COMMENT */
 	bool base;
 	enum nftr_chain_type type; /* base chains */
-	uint32_t hook; /* base chains: NF_INET_* */
-	int32_t prio; /* base chains */
-	uint32_t policy; /* base chains: NF_ACCEPT */
+	uint32_t hook;		   /* base chains: NF_INET_* */
+	int32_t prio;		   /* base chains */
+	uint32_t policy;	   /* base chains: NF_ACCEPT */
 	struct nft_rule *rules;
 	size_t n_rules, cap_rules;
 };
@@ -228,7 +229,7 @@ struct nft_pool {
 };
 
 enum nftr_data {
-	NFTR_DATA_NONE, /* a set */
+	NFTR_DATA_NONE,	   /* a set */
 	NFTR_DATA_VERDICT, /* a verdict map */
 	NFTR_DATA_VALUE, /* a map to values typed by data (e.g. addr . port) */
 };
@@ -240,27 +241,27 @@ enum nftr_data {
  */
 struct nft_elem {
 	uint32_t comment; /* pool id; 0: none (NFTNL_UDATA_SET_ELEM_COMMENT) */
-	uint32_t chain; /* pool id of the jump/goto target; 0: none */
-	int32_t verdict; /* verdict maps: NF_ACCEPT, NF_DROP, NFT_JUMP, ... */
+	uint32_t chain;	  /* pool id of the jump/goto target; 0: none */
+	int32_t verdict;  /* verdict maps: NF_ACCEPT, NF_DROP, NFT_JUMP, ... */
 	uint8_t bytes[];
 };
 
 struct nft_set {
 	char *name;
 	char *comment; /* NULL or owned */
-	int family; /* the table's NFPROTO_* */
+	int family;    /* the table's NFPROTO_* */
 	struct nft_key key;
 	enum nftr_data data_kind;
 	struct nft_key data; /* NFTR_DATA_VALUE */
 	uint32_t flags; /* NFT_SET_INTERVAL | NFT_SET_TIMEOUT | NFT_SET_EVAL */
 	uint64_t timeout_ms; /* 0: none */
-	uint32_t size; /* 0: unspecified (NFTA_SET_DESC_SIZE) */
+	uint32_t size;	     /* 0: unspecified (NFTA_SET_DESC_SIZE) */
 
 	/* Derived from key/data at creation. */
-	uint32_t key_len; /* NFTA_SET_KEY_LEN */
-	uint32_t data_len; /* NFTA_SET_DATA_LEN; verdict maps: 0 */
+	uint32_t key_len;		/* NFTA_SET_KEY_LEN */
+	uint32_t data_len;		/* NFTA_SET_DATA_LEN; verdict maps: 0 */
 	uint32_t key_slots, data_slots; /* padded storage per element */
-	uint32_t stride; /* bytes per element record */
+	uint32_t stride;		/* bytes per element record */
 
 	uint8_t *elems;
 	size_t n_elems, cap_elems;
@@ -344,8 +345,7 @@ struct nft_table *nft_ruleset_find_table(const struct nft_ruleset *rs,
 					 int family, const char *name);
 struct nft_chain *nft_table_find_chain(const struct nft_table *t,
 				       const char *name);
-struct nft_set *nft_table_find_set(const struct nft_table *t,
-				   const char *name);
+struct nft_set *nft_table_find_set(const struct nft_table *t, const char *name);
 
 /* Element access. */
 struct nft_elem *nft_set_elem(const struct nft_set *s, size_t i);
@@ -354,8 +354,7 @@ uint8_t *nft_elem_key(const struct nft_set *s, const struct nft_elem *e);
 uint8_t *nft_elem_key_end(const struct nft_set *s, const struct nft_elem *e);
 /* The mapped value (value maps), else NULL. */
 uint8_t *nft_elem_data(const struct nft_set *s, const struct nft_elem *e);
-const char *nft_elem_comment(const struct nft_set *s,
-			     const struct nft_elem *e);
+const char *nft_elem_comment(const struct nft_set *s, const struct nft_elem *e);
 const char *nft_elem_chain(const struct nft_set *s, const struct nft_elem *e);
 
 /*
@@ -375,8 +374,7 @@ size_t nft_set_sort(struct nft_set *s);
  */
 bool nft_stmt_equal(const struct nft_stmt *a, const struct nft_stmt *b);
 bool nft_rule_equal(const struct nft_rule *a, const struct nft_rule *b);
-bool nft_chain_spec_equal(const struct nft_chain *a,
-			  const struct nft_chain *b);
+bool nft_chain_spec_equal(const struct nft_chain *a, const struct nft_chain *b);
 bool nft_chain_equal(const struct nft_chain *a, const struct nft_chain *b);
 bool nft_set_spec_equal(const struct nft_set *a, const struct nft_set *b);
 bool nft_set_equal(const struct nft_set *a, const struct nft_set *b);

@@ -37,8 +37,7 @@ static inline void nfx_node(struct plan *p)
 static inline void nfx_masq(struct plan *p)
 {
 	p->masq.enabled = true;
-	fx_push_cidr(&p->masq.pod_cidrs, &p->masq.n_pod_cidrs,
-		     "10.244.0.0/16");
+	fx_push_cidr(&p->masq.pod_cidrs, &p->masq.n_pod_cidrs, "10.244.0.0/16");
 	fx_push_cidr(&p->masq.pod_cidrs, &p->masq.n_pod_cidrs,
 		     "fd00:10:244::/56");
 	fx_push_cidr(&p->masq.non_masq_cidrs, &p->masq.n_non_masq_cidrs,
@@ -49,10 +48,12 @@ static inline void nfx_masq(struct plan *p)
 
 static inline void nfx_sort(struct plan *p)
 {
-	qsort(p->services, p->n_services, sizeof(*p->services),
-	      plan_service_cmp);
-	qsort(p->hostports, p->n_hostports, sizeof(*p->hostports),
-	      plan_hostport_cmp);
+	if (p->n_services)
+		qsort(p->services, p->n_services, sizeof(*p->services),
+		      plan_service_cmp);
+	if (p->n_hostports)
+		qsort(p->hostports, p->n_hostports, sizeof(*p->hostports),
+		      plan_hostport_cmp);
 }
 
 /*
@@ -126,8 +127,8 @@ static inline void nfx_representative(struct plan *p)
 	s = fx_service(p, "default", "kubernetes", "https", NFP_PROTO_TCP,
 		       "fd00:10:96::1", 443);
 	fx_endpoints(s, "[fd00::10]:6443", NULL);
-	s = fx_service(p, "shop", "web", "http", NFP_PROTO_TCP,
-		       "fd00:10:96::a", 80);
+	s = fx_service(p, "shop", "web", "http", NFP_PROTO_TCP, "fd00:10:96::a",
+		       80);
 	s->node_port = 30080;
 	fx_push_addr(&s->lb_ips, &s->n_lb_ips, "2001:db8::7");
 	fx_push_cidr(&s->lb_source_ranges, &s->n_lb_source_ranges,
@@ -153,7 +154,7 @@ static inline void nfx_representative(struct plan *p)
 /* Address number n (host order) inside base (IPv4). */
 static inline struct nfp_addr nfx_v4(uint32_t base, uint32_t n)
 {
-	struct nfp_addr a = { .family = AF_INET };
+	struct nfp_addr a = {.family = AF_INET};
 
 	a.v4.s_addr = htonl(base + n);
 	return a;
@@ -195,7 +196,8 @@ static inline void nfx_generated(struct plan *p, size_t n_svc, size_t n_eps)
 		for (size_t j = 0; j < n_eps; j++) {
 			struct plan_endpoint *e = &s->internal_eps[j];
 
-			e->addr = nfx_v4(0x0a800000u, (uint32_t)(i * n_eps + j));
+			e->addr =
+				nfx_v4(0x0a800000u, (uint32_t)(i * n_eps + j));
 			e->port = 8080;
 			e->local = j == 0;
 			s->external_eps[j] = *e;
@@ -239,7 +241,8 @@ static inline int nfx_nft_netns(const char *text, const char *args,
 		snprintf(why, whylen, "not root");
 		return 1;
 	}
-	if (system("command -v nft >/dev/null 2>&1 && command -v ip >/dev/null 2>&1") != 0) {
+	if (system("command -v nft >/dev/null 2>&1 && command -v ip >/dev/null 2>&1") !=
+	    0) {
 		snprintf(why, whylen, "nft or ip not installed");
 		return 1;
 	}
@@ -254,8 +257,7 @@ static inline int nfx_nft_netns(const char *text, const char *args,
 	snprintf(ns, sizeof(ns), "nfp-nftc-%d", (int)getpid());
 	snprintf(cmd, sizeof(cmd), "ip netns add %s 2>%s", ns, err);
 	if (system(cmd) != 0) {
-		snprintf(why, whylen, "cannot create network namespace %s",
-			 ns);
+		snprintf(why, whylen, "cannot create network namespace %s", ns);
 		rc = 1;
 		goto out_files;
 	}
@@ -296,7 +298,7 @@ out_files:
 static inline void nfx_compile(const struct plan *p, struct nft_ruleset *rs,
 			       bool allow_warn)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 
 	ck_assert_int_eq(nft_compile(p, rs, &d), 0);
 	for (size_t i = 0; i < d.n; i++)
