@@ -17,7 +17,7 @@ SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TESTS   := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
 ALL_SRC := $(wildcard $(addsuffix /*.[ch],$(STAGES)) tests/unit/*.[ch])
 
-.PHONY: all test ruleset e2e check bench format lint clean help example
+.PHONY: all test ruleset e2e cni-e2e check bench format lint clean help example
 all: kube-nfproxy nfbridge
 
 # The CNI plugin: cni/main.c plus the library (cni/ uses util/ and watch/,
@@ -66,9 +66,13 @@ ruleset: kube-nfproxy
 e2e: kube-nfproxy nfbridge
 	tests/e2e/run.sh
 
+# The CNI plugin driven as a runtime does, against network namespaces.
+cni-e2e: nfbridge
+	tests/e2e/cni/run.sh
+
 # Everything: build warning-free, unit suites under ASan/UBSan, ruleset
 # loads, end-to-end scenarios. This is what CI runs.
-check: all test ruleset e2e
+check: all test ruleset cni-e2e e2e
 
 bench: kube-nfproxy
 	tests/bench/run.sh

@@ -12,14 +12,15 @@
 #include "cni/ipam.h"
 #include "cni/netlink.h"
 #include "cni/netns.h"
+#include "cni/podcidr.h"
 #include "cni/version.h"
 #include "util/xalloc.h"
 
 #define VETH_PREFIX "nfb"
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
 #define FNV64_PRIME 0x100000001b3ULL
-#define VETH_HASH_MASK 0xffffffffffffULL /* 12 hex digits: 3 + 12 < IFNAMSIZ \
-					  */
+/* 12 hex digits: "nfb" + 12 < IFNAMSIZ. */
+#define VETH_HASH_MASK 0xffffffffffffULL
 #define LOOPBACK "lo"
 /* Bridge MACs are 0a:58 and four bytes of the gateway, as kubenet did:
  * stable across restarts, and the bridge keeps it when ports come and go. */
@@ -65,13 +66,35 @@ static int check_env(const struct cni_env *env, bool need_netns,
 	return 0;
 }
 
-static int need_subnets(const struct cni_config *cfg, struct cni_error *err)
+/*
+ * The subnets: given, or for "subnet": "auto" the Node's podCIDRs, read
+ * now and added to cfg (with the gateway key of their family, if any).
+ */
+static int need_subnets(struct cni_config *cfg, struct cni_error *err)
 {
-	if (!cfg->subnet_auto)
+	struct nfp_cidr cidrs[CNI_MAX_SUBNETS + 1];
+	char *node;
+	size_t n;
+	int ret;
+
+	if (!cfg->subnet_auto || cfg->n_subnets)
 		return 0;
-	return cni_error_set(
-		err, CNI_ERR_INVALID_CONFIG,
-		"subnet \"auto\" (the Node's podCIDR from the API server) is not supported by this nfbridge build; set \"subnet\" to the node's podCIDR");
+	node = cfg->node_name ? xstrdup(cfg->node_name)
+			      : cni_podcidr_node_name();
+	if (!node)
+		return cni_error_set(
+			err, CNI_ERR_INVALID_CONFIG,
+			"subnet \"auto\": no nodeName and no host name");
+	ret = cni_podcidr_fetch(cfg->kubeconfig, node, cidrs,
+				CNI_MAX_SUBNETS + 1, &n, err);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = cni_config_add_subnet(
+			cfg, &cidrs[i], cni_config_gateway_for(cfg, &cidrs[i]),
+			err);
+	if (ret < 0 && err->code == CNI_ERR_INVALID_CONFIG && !err->details)
+		cni_error_details(err, "podCIDRs of Node %s", node);
+	free(node);
+	return ret < 0 ? -EINVAL : 0;
 }
 
 /* Open CNI_NETNS; a missing namespace is CNI_ERR_UNKNOWN_CONTAINER. */
@@ -104,7 +127,7 @@ struct sockets {
 	int nsfd;
 };
 
-static int open_sockets(struct sockets *s, const char *netns, bool need_pod,
+static int open_sockets(struct sockets *s, const char *netns,
 			struct cni_error *err)
 {
 	int ret;
@@ -116,8 +139,6 @@ static int open_sockets(struct sockets *s, const char *netns, bool need_pod,
 		return cni_error_set(err, CNI_ERR_INTERNAL,
 				     "cannot open a netlink socket: %s",
 				     strerror(-ret));
-	if (!need_pod)
-		return 0;
 	s->nsfd = open_netns(netns, err);
 	if (s->nsfd < 0)
 		return -EINVAL;
@@ -179,7 +200,7 @@ struct add {
 	char veth[IFNAMSIZ];
 	struct cni_link bridge, host, pod;
 	struct nfp_addr addrs[CNI_MAX_SUBNETS]; /* one per cfg->subnets */
-	bool allocated;
+	size_t n_allocated; /* addrs[0..n) were reserved by this ADD */
 	bool veth_made;
 };
 
@@ -246,24 +267,32 @@ static int ensure_bridge(struct add *a, struct cni_error *err)
 	return 0;
 }
 
+/* Give back exactly what this ADD reserved; an earlier ADD's stays. */
+static void unreserve(struct add *a, struct cni_ipam *ipam)
+{
+	for (size_t i = 0; i < a->n_allocated; i++)
+		cni_ipam_free(ipam, &a->addrs[i], a->env->container_id,
+			      a->env->ifname);
+	a->n_allocated = 0;
+}
+
 static int allocate(struct add *a, struct cni_error *err)
 {
 	const struct cni_config *cfg = a->cfg;
-	char buf[NFP_ADDR_STRLEN];
+	char buf[NFP_ADDR_STRLEN], net[NFP_CIDR_STRLEN];
 	struct cni_ipam ipam;
-	int ret;
+	int ret = 0;
 
 	if (open_pool(cfg, true, &ipam, err) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
+	for (size_t i = 0; i < cfg->n_subnets && ret == 0; i++) {
 		const struct cni_subnet *sn = &cfg->subnets[i];
-		char net[NFP_CIDR_STRLEN];
 
 		ret = cni_ipam_alloc(&ipam, (unsigned int)i, &sn->cidr, &sn->gw,
 				     a->env->container_id, a->env->ifname,
 				     &a->addrs[i]);
 		if (ret == 0) {
-			a->allocated = true;
+			a->n_allocated++;
 			continue;
 		}
 		nfp_cidr_str(&sn->cidr, net);
@@ -283,16 +312,10 @@ static int allocate(struct add *a, struct cni_error *err)
 				err, CNI_ERR_IO,
 				"cannot reserve an address of %s in %s/%s: %s",
 				net, cfg->data_dir, cfg->name, strerror(-ret));
-		/* Undo this ADD's reservations only, never an earlier ADD's. */
-		if (a->allocated && ret != -EEXIST)
-			cni_ipam_release(&ipam, a->env->container_id,
-					 a->env->ifname);
-		a->allocated = false;
-		cni_ipam_close(&ipam);
-		return -EINVAL;
+		unreserve(a, &ipam);
 	}
 	cni_ipam_close(&ipam);
-	return 0;
+	return ret < 0 ? -EINVAL : 0;
 }
 
 /* The veth pair, its node end a port of the bridge, up. */
@@ -433,21 +456,22 @@ static char *add_result(const struct add *a)
 
 static void add_undo(struct add *a)
 {
-	struct cni_error ignored = {0};
+	struct cni_link l;
+	struct cni_ipam ipam;
 
+	/* Deleting the node end deletes the pod end with it. */
 	if (a->veth_made && a->host.index)
 		cni_nl_link_del(&a->s.host, a->host.index);
-	else if (a->veth_made)
-		/* Made but not found again: remove it by name. */
-		if (cni_nl_link_get(&a->s.host, a->veth, &a->host) == 0)
-			cni_nl_link_del(&a->s.host, a->host.index);
-	if (a->allocated)
-		release_addrs(a->cfg, a->env->container_id, a->env->ifname,
-			      &ignored);
-	cni_error_clear(&ignored);
+	else if (a->veth_made && cni_nl_link_get(&a->s.host, a->veth, &l) == 0)
+		cni_nl_link_del(&a->s.host, l.index);
+	if (a->n_allocated &&
+	    cni_ipam_open(&ipam, a->cfg->data_dir, a->cfg->name, false) == 0) {
+		unreserve(a, &ipam);
+		cni_ipam_close(&ipam);
+	}
 }
 
-static int cmd_add(const struct cni_env *env, const struct cni_config *cfg,
+static int cmd_add(const struct cni_env *env, struct cni_config *cfg,
 		   char **out, struct cni_error *err)
 {
 	struct add a = {.env = env, .cfg = cfg};
@@ -456,7 +480,7 @@ static int cmd_add(const struct cni_env *env, const struct cni_config *cfg,
 	if (check_env(env, true, err) < 0 || need_subnets(cfg, err) < 0)
 		return -EINVAL;
 	cni_veth_name(env->container_id, env->ifname, a.veth);
-	ret = open_sockets(&a.s, env->netns, true, err);
+	ret = open_sockets(&a.s, env->netns, err);
 	if (ret == 0)
 		ret = ensure_bridge(&a, err);
 	if (ret == 0)
@@ -486,7 +510,7 @@ static void del_pod_link(const struct cni_env *env)
 	struct sockets s;
 	struct cni_link l;
 
-	if (open_sockets(&s, env->netns, true, &ignored) == 0 &&
+	if (open_sockets(&s, env->netns, &ignored) == 0 &&
 	    cni_nl_link_get(&s.pod, env->ifname, &l) == 0 &&
 	    strcmp(l.kind, "veth") == 0)
 		cni_nl_link_del(&s.pod, l.index);
@@ -494,7 +518,7 @@ static void del_pod_link(const struct cni_env *env)
 	cni_error_clear(&ignored);
 }
 
-static int cmd_del(const struct cni_env *env, const struct cni_config *cfg,
+static int cmd_del(const struct cni_env *env, struct cni_config *cfg,
 		   char **out, struct cni_error *err)
 {
 	char veth[IFNAMSIZ];
@@ -602,89 +626,83 @@ static int check_prev_result(const struct cni_env *env,
 }
 
 static int check_links(const struct cni_env *env, const struct cni_config *cfg,
-		       const struct nfp_addr *addrs, struct cni_error *err)
+		       struct sockets *s, const struct nfp_addr *addrs,
+		       struct cni_error *err)
 {
 	struct cni_link pod, host, bridge;
 	char veth[IFNAMSIZ], buf[NFP_CIDR_STRLEN];
-	struct sockets s;
-	int ret;
 
-	ret = open_sockets(&s, env->netns, true, err);
-	if (ret < 0)
-		goto out;
-	ret = cni_nl_link_get(&s.pod, env->ifname, &pod);
-	if (ret < 0) {
-		cni_error_set(err, CNI_ERR_INTERNAL,
-			      "interface %s is missing in %s", env->ifname,
-			      env->netns);
-		goto out;
-	}
-	if (!(pod.flags & IFF_UP)) {
-		ret = cni_error_set(err, CNI_ERR_INTERNAL,
-				    "interface %s in %s is down", env->ifname,
-				    env->netns);
-		goto out;
-	}
+	if (cni_nl_link_get(&s->pod, env->ifname, &pod) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "interface %s is missing in %s",
+				     env->ifname, env->netns);
+	if (!(pod.flags & IFF_UP))
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "interface %s in %s is down", env->ifname,
+				     env->netns);
 	for (size_t i = 0; i < cfg->n_subnets; i++) {
 		struct nfp_cidr addr = {.addr = addrs[i],
 					.prefix = cfg->subnets[i].cidr.prefix};
 		struct nfp_cidr dst = default_route(cfg->subnets[i].gw.family);
 
-		if (cni_nl_addr_has(&s.pod, pod.index, &addr) != 1) {
-			ret = cni_error_set(
+		if (cni_nl_addr_has(&s->pod, pod.index, &addr) != 1)
+			return cni_error_set(
 				err, CNI_ERR_INTERNAL,
 				"interface %s in %s lacks address %s",
 				env->ifname, env->netns,
 				nfp_cidr_str(&addr, buf));
-			goto out;
-		}
-		if (cni_nl_route_has(&s.pod, pod.index, &dst,
-				     &cfg->subnets[i].gw) != 1) {
-			ret = cni_error_set(
+		if (cni_nl_route_has(&s->pod, pod.index, &dst,
+				     &cfg->subnets[i].gw) != 1)
+			return cni_error_set(
 				err, CNI_ERR_INTERNAL,
 				"%s lacks the default route via %s", env->netns,
 				nfp_addr_str(&cfg->subnets[i].gw, buf));
-			goto out;
-		}
 	}
 	cni_veth_name(env->container_id, env->ifname, veth);
-	if (cni_nl_link_get(&s.host, cfg->bridge, &bridge) < 0 ||
-	    cni_nl_link_get(&s.host, veth, &host) < 0 ||
+	if (cni_nl_link_get(&s->host, cfg->bridge, &bridge) < 0 ||
+	    cni_nl_link_get(&s->host, veth, &host) < 0 ||
 	    host.master != bridge.index)
-		ret = cni_error_set(
+		return cni_error_set(
 			err, CNI_ERR_INTERNAL,
 			"node interface %s is missing or not a port of bridge %s",
 			veth, cfg->bridge);
-out:
+	return 0;
+}
+
+static int cmd_check(const struct cni_env *env, struct cni_config *cfg,
+		     char **out, struct cni_error *err)
+{
+	struct nfp_addr addrs[CNI_MAX_SUBNETS];
+	struct sockets s;
+	int ret;
+
+	(void)out;
+	if (check_env(env, true, err) < 0 || need_subnets(cfg, err) < 0)
+		return -EINVAL;
+	/* First the namespace: a missing one is "container unknown". */
+	ret = open_sockets(&s, env->netns, err);
+	if (ret == 0)
+		ret = check_addrs(env, cfg, addrs, err);
+	if (ret == 0)
+		ret = check_prev_result(env, cfg, addrs, err);
+	if (ret == 0)
+		ret = check_links(env, cfg, &s, addrs, err);
 	close_sockets(&s);
 	return ret < 0 ? -EINVAL : 0;
 }
 
-static int cmd_check(const struct cni_env *env, const struct cni_config *cfg,
-		     char **out, struct cni_error *err)
-{
-	struct nfp_addr addrs[CNI_MAX_SUBNETS];
-
-	(void)out;
-	if (check_env(env, true, err) < 0 || need_subnets(cfg, err) < 0 ||
-	    check_addrs(env, cfg, addrs, err) < 0 ||
-	    check_prev_result(env, cfg, addrs, err) < 0 ||
-	    check_links(env, cfg, addrs, err) < 0)
-		return -EINVAL;
-	return 0;
-}
-
-static int cmd_status(const struct cni_env *env, const struct cni_config *cfg,
+static int cmd_status(const struct cni_env *env, struct cni_config *cfg,
 		      char **out, struct cni_error *err)
 {
 	int ret;
 
 	(void)env;
 	(void)out;
-	if (cfg->subnet_auto)
-		return cni_error_set(
-			err, CNI_ERR_NOT_AVAILABLE,
-			"subnet \"auto\" is not supported by this nfbridge build: ADD would fail");
+	/* ADD would fail without the Node's podCIDRs: not ready yet. */
+	if (need_subnets(cfg, err) < 0) {
+		err->code = CNI_ERR_NOT_AVAILABLE;
+		return -EINVAL;
+	}
 	ret = cni_ipam_writable(cfg->data_dir, cfg->name);
 	if (ret < 0)
 		return cni_error_set(err, CNI_ERR_NOT_AVAILABLE,
@@ -693,8 +711,8 @@ static int cmd_status(const struct cni_env *env, const struct cni_config *cfg,
 	return 0;
 }
 
-static int cmd_gc(const struct cni_env *env, const struct cni_config *cfg,
-		  char **out, struct cni_error *err)
+static int cmd_gc(const struct cni_env *env, struct cni_config *cfg, char **out,
+		  struct cni_error *err)
 {
 	struct cni_ipam ipam;
 	int ret;

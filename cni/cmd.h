@@ -21,11 +21,12 @@ struct cni_env {
 
 /*
  * One CNI command. run() returns 0 with *out set to what goes to stdout
- * (owned, NULL for nothing), or -EINVAL with err set.
+ * (owned, NULL for nothing), or -EINVAL with err set. It may complete cfg
+ * (the subnets of "subnet": "auto").
  */
 struct cni_cmd {
 	const char *name;
-	int (*run)(const struct cni_env *env, const struct cni_config *cfg,
+	int (*run)(const struct cni_env *env, struct cni_config *cfg,
 		   char **out, struct cni_error *err);
 	const char *min_version; /* oldest cniVersion that has the command */
 };

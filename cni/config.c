@@ -78,8 +78,7 @@ static int opt_strv(json_t *obj, const char *key, const char *where,
 	if (!json_is_array(v))
 		return INVALID(err, "%s%s must be a list of strings", where,
 			       key);
-	json_array_foreach(v, i, item)
-	{
+	json_array_foreach (v, i, item) {
 		if (!json_is_string(item))
 			return INVALID(err, "%s%s[%zu] must be a string", where,
 				       key, i);
@@ -214,8 +213,7 @@ static int decode_prev_result(json_t *v, struct cni_result *r,
 	arr = json_object_get(v, "interfaces");
 	if (arr && !json_is_array(arr))
 		return INVALID(err, "prevResult.interfaces must be a list");
-	json_array_foreach(arr, i, item)
-	{
+	json_array_foreach (arr, i, item) {
 		char *name = NULL, *mac = NULL, *sandbox = NULL;
 		int ret = -EINVAL;
 
@@ -242,14 +240,15 @@ static int decode_prev_result(json_t *v, struct cni_result *r,
 	arr = json_object_get(v, "ips");
 	if (arr && !json_is_array(arr))
 		return INVALID(err, "prevResult.ips must be a list");
-	json_array_foreach(arr, i, item) if (decode_prev_ip(item, i, r, err) <
-					     0) return -EINVAL;
+	json_array_foreach (arr, i, item)
+		if (decode_prev_ip(item, i, r, err) < 0)
+			return -EINVAL;
 	arr = json_object_get(v, "routes");
 	if (arr && !json_is_array(arr))
 		return INVALID(err, "prevResult.routes must be a list");
-	json_array_foreach(arr, i,
-			   item) if (decode_prev_route(item, i, r, err) <
-				     0) return -EINVAL;
+	json_array_foreach (arr, i, item)
+		if (decode_prev_route(item, i, r, err) < 0)
+			return -EINVAL;
 	return decode_dns(v, "prevResult.", &r->dns, err);
 }
 
@@ -262,8 +261,7 @@ static int decode_attachments(json_t *arr, const char *key,
 	if (!json_is_array(arr))
 		return INVALID(err, "%s must be a list", key);
 	cfg->has_valid_attachments = true;
-	json_array_foreach(arr, i, item)
-	{
+	json_array_foreach (arr, i, item) {
 		struct cni_attachment *a;
 
 		if (!json_is_object(item))
@@ -279,106 +277,106 @@ static int decode_attachments(json_t *arr, const char *key,
 	return 0;
 }
 
-/* Add one subnet ("cidr" text and an optional gateway text). */
-static int add_subnet(struct cni_config *cfg, const char *text,
-		      const char *gw_text, const char *where,
-		      struct cni_error *err)
+int cni_config_add_subnet(struct cni_config *cfg, const struct nfp_cidr *cidr,
+			  const struct nfp_addr *gw, struct cni_error *err)
 {
-	struct cni_subnet *sn;
+	struct cni_subnet *sn = &cfg->subnets[cfg->n_subnets];
 	struct nfp_addr first, last;
-	char buf[NFP_CIDR_STRLEN];
+	char buf[NFP_CIDR_STRLEN], g[NFP_ADDR_STRLEN];
 
+	nfp_cidr_str(cidr, buf);
 	if (cfg->n_subnets == CNI_MAX_SUBNETS)
 		return INVALID(err, "%s: at most %d subnets (one per family)",
-			       where, CNI_MAX_SUBNETS);
-	sn = &cfg->subnets[cfg->n_subnets];
-	if (nfp_cidr_parse(text, &sn->cidr) < 0 || !strchr(text, '/'))
-		return INVALID(err,
-			       "%s: \"%s\" is not a CIDR (like 10.244.1.0/24)",
-			       where, text);
+			       buf, CNI_MAX_SUBNETS);
 	for (size_t i = 0; i < cfg->n_subnets; i++)
-		if (cfg->subnets[i].cidr.addr.family == sn->cidr.addr.family)
+		if (cfg->subnets[i].cidr.addr.family == cidr->addr.family)
 			return INVALID(
 				err,
-				"%s: two subnets of the same family (%s); give one per family",
-				where, text);
-	if (!cni_ipam_range(&sn->cidr, &first, &last) ||
-	    nfp_addr_eq(&first, &last))
-		return INVALID(err,
-			       "%s: %s is too small for a gateway and a pod",
-			       where, nfp_cidr_str(&sn->cidr, buf));
-	if (gw_text) {
-		if (nfp_addr_parse(gw_text, &sn->gw) < 0)
-			return INVALID(err,
-				       "gateway: \"%s\" is not an IP address",
-				       gw_text);
-		if (!nfp_cidr_contains(&sn->cidr, &sn->gw) ||
-		    nfp_addr_cmp(&sn->gw, &first) < 0 ||
-		    nfp_addr_cmp(&sn->gw, &last) > 0)
-			return INVALID(err,
-				       "gateway %s is not a host address of %s",
-				       gw_text, nfp_cidr_str(&sn->cidr, buf));
-	} else {
-		sn->gw = first;
-	}
+				"%s: two subnets of the same family; give one per family",
+				buf);
+	if (!cni_ipam_range(cidr, &first, &last) || nfp_addr_eq(&first, &last))
+		return INVALID(err, "%s is too small for a gateway and a pod",
+			       buf);
+	if (gw && (!nfp_cidr_contains(cidr, gw) ||
+		   nfp_addr_cmp(gw, &first) < 0 || nfp_addr_cmp(gw, &last) > 0))
+		return INVALID(err, "gateway %s is not a host address of %s",
+			       nfp_addr_str(gw, g), buf);
+	sn->cidr = *cidr;
+	sn->gw = gw ? *gw : first;
 	cfg->n_subnets++;
 	return 0;
 }
 
-/* The gateway key that applies to a subnet: the one of its family. */
-static const char *gateway_for(const char *gw, const char *subnet)
+/* A subnet given as text, its gateway an address text or NULL. */
+static int add_subnet_text(struct cni_config *cfg, const char *where,
+			   const char *text, const char *gw_text,
+			   struct cni_error *err)
 {
-	struct nfp_addr a;
-	struct nfp_cidr c;
+	struct nfp_cidr cidr;
+	struct nfp_addr gw;
 
-	if (!gw || nfp_addr_parse(gw, &a) < 0 || nfp_cidr_parse(subnet, &c) < 0)
-		return gw;
-	return a.family == c.addr.family ? gw : NULL;
+	if (nfp_cidr_parse(text, &cidr) < 0 || !strchr(text, '/'))
+		return INVALID(err,
+			       "%s: \"%s\" is not a CIDR (like 10.244.1.0/24)",
+			       where, text);
+	if (gw_text && nfp_addr_parse(gw_text, &gw) < 0)
+		return INVALID(err, "gateway: \"%s\" is not an IP address",
+			       gw_text);
+	if (!gw_text)
+		return cni_config_add_subnet(
+			cfg, &cidr, cni_config_gateway_for(cfg, &cidr), err);
+	return cni_config_add_subnet(cfg, &cidr, &gw, err);
 }
 
-/* True if the gateway text ended up as some subnet's gateway. */
-static bool gateway_used(const struct cni_config *cfg, const char *gw)
+const struct nfp_addr *cni_config_gateway_for(const struct cni_config *cfg,
+					      const struct nfp_cidr *cidr)
 {
-	struct nfp_addr a;
+	if (cfg->gateway.family != cidr->addr.family)
+		return NULL;
+	return &cfg->gateway;
+}
 
-	if (nfp_addr_parse(gw, &a) < 0)
-		return false;
+/* True if the gateway key ended up as some subnet's gateway. */
+static bool gateway_used(const struct cni_config *cfg)
+{
 	for (size_t i = 0; i < cfg->n_subnets; i++)
-		if (nfp_addr_eq(&cfg->subnets[i].gw, &a))
+		if (nfp_addr_eq(&cfg->subnets[i].gw, &cfg->gateway))
 			return true;
 	return false;
 }
 
-static int decode_subnet_list(json_t *list, const char *gw,
-			      struct cni_config *cfg, struct cni_error *err)
+static int decode_subnet_list(json_t *list, struct cni_config *cfg,
+			      struct cni_error *err)
 {
 	json_t *item;
 	size_t i;
 
 	if (!json_is_array(list) || !json_array_size(list))
 		return INVALID(err, "subnets must be a non-empty list");
-	json_array_foreach(list, i, item)
-	{
-		const char *text, *sgw;
+	json_array_foreach (list, i, item) {
+		const char *text, *gw = NULL;
 
 		if (json_is_string(item)) {
 			text = json_string_value(item);
-			sgw = gateway_for(gw, text);
 		} else if (json_is_object(item) &&
 			   json_is_string(json_object_get(item, "subnet"))) {
 			json_t *g = json_object_get(item, "gateway");
 
 			text = json_string_value(
 				json_object_get(item, "subnet"));
-			sgw = json_is_string(g) ? json_string_value(g)
-						: gateway_for(gw, text);
+			if (g && !json_is_string(g))
+				return INVALID(
+					err,
+					"subnets[%zu].gateway must be a string",
+					i);
+			gw = json_string_value(g);
 		} else {
 			return INVALID(
 				err,
 				"subnets[%zu] must be a CIDR string or {\"subnet\": .., \"gateway\": ..}",
 				i);
 		}
-		if (add_subnet(cfg, text, sgw, "subnets", err) < 0)
+		if (add_subnet_text(cfg, "subnets", text, gw, err) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -389,31 +387,35 @@ static int decode_subnets(json_t *root, struct cni_config *cfg,
 {
 	json_t *one = json_object_get(root, "subnet");
 	json_t *list = json_object_get(root, "subnets");
-	const char *text;
 	char *gw = NULL;
 	int ret;
 
 	if (opt_string(root, "gateway", "", &gw, err) < 0)
 		return -EINVAL;
-	if (one && list) {
+	ret = gw ? nfp_addr_parse(gw, &cfg->gateway) : 0;
+	if (ret < 0)
+		INVALID(err, "gateway: \"%s\" is not an IP address", gw);
+	else if (one && list)
 		ret = INVALID(err, "give either subnet or subnets, not both");
-	} else if (list) {
-		ret = decode_subnet_list(list, gw, cfg, err);
-	} else if (!one) {
+	else if (list)
+		ret = decode_subnet_list(list, cfg, err);
+	else if (!one)
 		ret = INVALID(
 			err,
 			"subnet is required (the node's podCIDR, like \"10.244.1.0/24\", or \"auto\")");
-	} else if (!json_is_string(one)) {
+	else if (!json_is_string(one))
 		ret = INVALID(err, "subnet must be a string");
-	} else if (!strcmp((text = json_string_value(one)), "auto")) {
+	else if (!strcmp(json_string_value(one), "auto"))
 		cfg->subnet_auto = true;
-		ret = 0;
-	} else {
-		ret = add_subnet(cfg, text, gateway_for(gw, text), "subnet",
-				 err);
-	}
-	if (ret == 0 && gw && !cfg->subnet_auto && !gateway_used(cfg, gw))
+	else
+		ret = add_subnet_text(cfg, "subnet", json_string_value(one),
+				      NULL, err);
+	if (ret == 0 && gw && !cfg->subnet_auto && !gateway_used(cfg))
 		ret = INVALID(err, "gateway %s is in none of the subnets", gw);
+	if (ret == 0 && cfg->subnet_auto && !cfg->kubeconfig)
+		ret = INVALID(
+			err,
+			"subnet \"auto\" needs kubeconfig (a kubeconfig file to read the Node's podCIDRs with)");
 	free(gw);
 	return ret;
 }
@@ -441,7 +443,8 @@ static int decode_plugin_keys(json_t *root, struct cni_config *cfg,
 
 	if (opt_string(root, "bridge", "", &cfg->bridge, err) < 0 ||
 	    opt_string(root, "dataDir", "", &cfg->data_dir, err) < 0 ||
-	    opt_string(root, "kubeconfig", "", &cfg->kubeconfig, err) < 0)
+	    opt_string(root, "kubeconfig", "", &cfg->kubeconfig, err) < 0 ||
+	    opt_string(root, "nodeName", "", &cfg->node_name, err) < 0)
 		return -EINVAL;
 	if (!cni_ifname_valid(cfg->bridge))
 		return INVALID(err,
@@ -550,6 +553,7 @@ void cni_config_clear(struct cni_config *cfg)
 	free(cfg->bridge);
 	free(cfg->data_dir);
 	free(cfg->kubeconfig);
+	free(cfg->node_name);
 	cni_dns_clear(&cfg->dns);
 	cni_result_clear(&cfg->prev_result);
 	for (size_t i = 0; i < cfg->n_valid; i++) {

@@ -16,7 +16,8 @@
  *   cniVersion, name, type      the spec's
  *   bridge      "cbr0"          the node's bridge
  *   subnet      "10.244.1.0/24" one subnet, or "auto" (the Node's
- *                               podCIDRs; needs kubeconfig)
+ *                               podCIDRs, read with kubeconfig)
+ *   kubeconfig, nodeName        for "auto" (nodeName: the host name)
  *   subnets     [..]            one subnet per family (dual-stack): strings
  *                               or {"subnet": .., "gateway": ..}
  *   gateway     first address   the bridge's address (of its family)
@@ -44,7 +45,9 @@ struct cni_config {
 	char *bridge;
 	char *data_dir;
 	char *kubeconfig; /* NULL if unset */
-	bool subnet_auto; /* "subnet": "auto"; subnets[] then empty */
+	char *node_name;  /* nodeName; NULL: the host name (subnet auto) */
+	bool subnet_auto; /* "subnet": "auto"; subnets[] filled by ADD */
+	struct nfp_addr gateway; /* the gateway key; family 0 if unset */
 	struct cni_subnet subnets[CNI_MAX_SUBNETS];
 	size_t n_subnets; /* 1 or 2 unless subnet_auto */
 	unsigned int mtu; /* 0: kernel default */
@@ -67,6 +70,19 @@ struct cni_config {
 int cni_config_parse(const char *buf, size_t len, struct cni_config *cfg,
 		     struct cni_error *err);
 void cni_config_clear(struct cni_config *cfg);
+
+/*
+ * Add a subnet (host bits clear) with its gateway (NULL: the first
+ * address) after the checks the subnet keys get: one per family, room for
+ * a gateway and a pod, the gateway a host address of the subnet. For
+ * subnets learnt later (subnet "auto"). Returns 0 or -EINVAL with err set
+ * (CNI_ERR_INVALID_CONFIG).
+ */
+int cni_config_add_subnet(struct cni_config *cfg, const struct nfp_cidr *cidr,
+			  const struct nfp_addr *gw, struct cni_error *err);
+/* The gateway key if it is of cidr's family, else NULL. Borrowed. */
+const struct nfp_addr *cni_config_gateway_for(const struct cni_config *cfg,
+					      const struct nfp_cidr *cidr);
 
 /* The cniVersion of buf if it is a JSON object with a supported one,
  * else NULL; owned. For replies when the full parse fails. */

@@ -407,6 +407,29 @@ int cni_ipam_release(struct cni_ipam *ipam, const char *id, const char *ifname)
 	return ret < 0 ? ret : freed;
 }
 
+int cni_ipam_free(struct cni_ipam *ipam, const struct nfp_addr *addr,
+		  const char *id, const char *ifname)
+{
+	char name[NFP_ADDR_STRLEN];
+	struct alloc a = {.addr = *addr};
+	char *text;
+	bool mine;
+	int ret;
+
+	text = read_small(ipam->dirfd, nfp_addr_str(addr, name));
+	if (!text)
+		return errno == ENOENT ? 0 : -errno;
+	parse_holder(text, &a);
+	free(text);
+	mine = holder_is(&a, id, ifname);
+	free(a.id);
+	free(a.ifname);
+	if (!mine)
+		return 0;
+	ret = unlink_addr(ipam, addr);
+	return ret < 0 ? ret : 1;
+}
+
 static bool is_valid(const struct alloc *a, const struct cni_attachment *valid,
 		     size_t n)
 {

@@ -72,6 +72,14 @@ int cni_ipam_find(struct cni_ipam *ipam, const char *id, const char *ifname,
 int cni_ipam_release(struct cni_ipam *ipam, const char *id, const char *ifname);
 
 /*
+ * Free addr if (id, ifname) holds it: how a failed ADD gives back exactly
+ * what it reserved. Returns 1 if freed, 0 if addr was free or someone
+ * else's, or -errno.
+ */
+int cni_ipam_free(struct cni_ipam *ipam, const struct nfp_addr *addr,
+		  const char *id, const char *ifname);
+
+/*
  * Free every address whose holder is not among valid[0..n). Returns how
  * many were freed or -errno (the first error; the others are still
  * tried).

@@ -21,7 +21,7 @@ static int parse(const char *text, struct cni_config *cfg,
  * needle. */
 static void expect_error(const char *text, int code, const char *needle)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 
 	ck_assert_int_eq(parse(text, &cfg, &err), code);
@@ -38,13 +38,14 @@ static const char *addr(const struct nfp_addr *a, char *buf)
 
 START_TEST(test_minimal_defaults)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 	char a[NFP_ADDR_STRLEN], c[NFP_CIDR_STRLEN];
 
-	ck_assert_int_eq(parse("{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"nfbridge\",\"subnet\":\"10.244.1.0/24\"}",
-			       &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"nfbridge\",\"subnet\":\"10.244.1.0/24\"}",
+		      &cfg, &err),
+		0);
 	ck_assert_str_eq(cfg.version, "1.0.0");
 	ck_assert_str_eq(cfg.name, "k8s-pod-network");
 	ck_assert_str_eq(cfg.type, "nfbridge");
@@ -66,7 +67,7 @@ END_TEST
 
 START_TEST(test_all_keys)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 	char a[NFP_ADDR_STRLEN], c[NFP_CIDR_STRLEN];
 	const char *text =
@@ -102,36 +103,88 @@ END_TEST
 
 START_TEST(test_ipv6_default_gateway)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 	char a[NFP_ADDR_STRLEN];
 
-	ck_assert_int_eq(parse("{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"subnets\":[\"fd00::/120\"]}",
-			       &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"subnets\":[\"fd00::/120\"]}",
+		      &cfg, &err),
+		0);
 	ck_assert_str_eq(addr(&cfg.subnets[0].gw, a), "fd00::1");
+	cni_config_clear(&cfg);
+
+	/* A /30 holds the gateway and one pod: the smallest pool. */
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/30\",\"gateway\":\"10.1.0.2\"}",
+		      &cfg, &err),
+		0);
+	ck_assert_str_eq(addr(&cfg.subnets[0].gw, a), "10.1.0.2");
 	cni_config_clear(&cfg);
 }
 END_TEST
 
 START_TEST(test_subnet_auto)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 
-	ck_assert_int_eq(parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnet\":\"auto\",\"kubeconfig\":\"/etc/kubernetes/kubelet.conf\"}",
-			       &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnet\":\"auto\",\"kubeconfig\":\"/etc/kubernetes/kubelet.conf\"}",
+		      &cfg, &err),
+		0);
 	ck_assert(cfg.subnet_auto);
 	ck_assert_uint_eq(cfg.n_subnets, 0);
 	ck_assert_str_eq(cfg.kubeconfig, "/etc/kubernetes/kubelet.conf");
+	cni_config_clear(&cfg);
+
+	/* nodeName and a gateway for the subnet to come. */
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnet\":\"auto\",\"kubeconfig\":\"/k\",\"nodeName\":\"node-a\",\"gateway\":\"10.1.0.254\"}",
+		      &cfg, &err),
+		0);
+	ck_assert_str_eq(cfg.node_name, "node-a");
+	ck_assert_int_eq(cfg.gateway.family, AF_INET);
+	cni_config_clear(&cfg);
+	expect_error(
+		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnet\":\"auto\"}",
+		CNI_ERR_INVALID_CONFIG, "needs kubeconfig");
+}
+END_TEST
+
+START_TEST(test_add_subnet)
+{
+	struct cni_error err = {0};
+	struct cni_config cfg;
+	struct nfp_cidr v4, v6, v4b;
+	char a[NFP_ADDR_STRLEN];
+
+	/* What subnet "auto" does with the Node's podCIDRs. */
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnet\":\"auto\",\"kubeconfig\":\"/k\",\"gateway\":\"10.1.0.254\"}",
+		      &cfg, &err),
+		0);
+	ck_assert_int_eq(nfp_cidr_parse("10.1.0.0/24", &v4), 0);
+	ck_assert_int_eq(nfp_cidr_parse("fd00::/64", &v6), 0);
+	ck_assert_int_eq(nfp_cidr_parse("10.2.0.0/24", &v4b), 0);
+	ck_assert_ptr_null(cni_config_gateway_for(&cfg, &v6));
+	ck_assert_int_eq(
+		cni_config_add_subnet(&cfg, &v4,
+				      cni_config_gateway_for(&cfg, &v4), &err),
+		0);
+	ck_assert_int_eq(cni_config_add_subnet(&cfg, &v6, NULL, &err), 0);
+	ck_assert_str_eq(addr(&cfg.subnets[0].gw, a), "10.1.0.254");
+	ck_assert_str_eq(addr(&cfg.subnets[1].gw, a), "fd00::1");
+	ck_assert_int_lt(cni_config_add_subnet(&cfg, &v4b, NULL, &err), 0);
+	ck_assert_int_eq(err.code, CNI_ERR_INVALID_CONFIG);
+	cni_error_clear(&err);
 	cni_config_clear(&cfg);
 }
 END_TEST
 
 START_TEST(test_prev_result)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 	char c[NFP_CIDR_STRLEN], a[NFP_ADDR_STRLEN];
 	const char *text =
@@ -165,13 +218,14 @@ END_TEST
 
 START_TEST(test_valid_attachments)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 
-	ck_assert_int_eq(parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\","
-			       "\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"},{\"containerID\":\"b\"}]}",
-			       &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\","
+		      "\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"},{\"containerID\":\"b\"}]}",
+		      &cfg, &err),
+		0);
 	ck_assert(cfg.has_valid_attachments);
 	ck_assert_uint_eq(cfg.n_valid, 2);
 	ck_assert_str_eq(cfg.valid[0].container_id, "a");
@@ -181,10 +235,11 @@ START_TEST(test_valid_attachments)
 	cni_config_clear(&cfg);
 
 	/* The older spelling libcni also sends; an empty list is a list. */
-	ck_assert_int_eq(parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\","
-			       "\"cni.dev/attachments\":[]}",
-			       &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\","
+		      "\"cni.dev/attachments\":[]}",
+		      &cfg, &err),
+		0);
 	ck_assert(cfg.has_valid_attachments);
 	ck_assert_uint_eq(cfg.n_valid, 0);
 	cni_config_clear(&cfg);
@@ -204,12 +259,15 @@ START_TEST(test_version_errors)
 {
 	expect_error("{\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
 		     CNI_ERR_INCOMPATIBLE_VERSION, "not supported");
-	expect_error("{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
-		     CNI_ERR_INCOMPATIBLE_VERSION, "\"0.2.0\"");
-	expect_error("{\"cniVersion\":\"2.0.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
-		     CNI_ERR_INCOMPATIBLE_VERSION, "\"2.0.0\"");
-	expect_error("{\"cniVersion\":1,\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
-		     CNI_ERR_INVALID_CONFIG, "cniVersion must be a string");
+	expect_error(
+		"{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
+		CNI_ERR_INCOMPATIBLE_VERSION, "\"0.2.0\"");
+	expect_error(
+		"{\"cniVersion\":\"2.0.0\",\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
+		CNI_ERR_INCOMPATIBLE_VERSION, "\"2.0.0\"");
+	expect_error(
+		"{\"cniVersion\":1,\"name\":\"n\",\"subnet\":\"10.1.0.0/24\"}",
+		CNI_ERR_INVALID_CONFIG, "cniVersion must be a string");
 }
 END_TEST
 
@@ -235,74 +293,117 @@ START_TEST(test_invalid_configs)
 		     CNI_ERR_INVALID_CONFIG, "is not a CIDR");
 	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/31\"}",
 		     CNI_ERR_INVALID_CONFIG, "too small");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/30\",\"gateway\":\"10.1.0.1\"}",
-		     CNI_ERR_INVALID_CONFIG, "");
+	expect_error(V "\"name\":\"n\",\"subnets\":[\"fd00::/127\"]}",
+		     CNI_ERR_INVALID_CONFIG, "too small");
 	expect_error(V "\"name\":\"n\",\"subnet\":10}", CNI_ERR_INVALID_CONFIG,
 		     "subnet must be a string");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"subnets\":[\"10.2.0.0/24\"]}",
-		     CNI_ERR_INVALID_CONFIG, "not both");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"subnets\":[\"10.2.0.0/24\"]}",
+		CNI_ERR_INVALID_CONFIG, "not both");
 	expect_error(V "\"name\":\"n\",\"subnets\":[]}", CNI_ERR_INVALID_CONFIG,
 		     "non-empty list");
-	expect_error(V "\"name\":\"n\",\"subnets\":[\"10.1.0.0/24\",\"10.2.0.0/24\"]}",
-		     CNI_ERR_INVALID_CONFIG, "same family");
-	expect_error(V "\"name\":\"n\",\"subnets\":[\"10.1.0.0/24\",\"fd00::/64\",\"fd01::/64\"]}",
-		     CNI_ERR_INVALID_CONFIG, "at most 2");
-	expect_error(V "\"name\":\"n\",\"subnets\":[7]}", CNI_ERR_INVALID_CONFIG,
-		     "subnets[0]");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"10.2.0.1\"}",
-		     CNI_ERR_INVALID_CONFIG, "not a host address");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"10.1.0.0\"}",
-		     CNI_ERR_INVALID_CONFIG, "not a host address");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"10.1.0.255\"}",
-		     CNI_ERR_INVALID_CONFIG, "not a host address");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"fd00::1\"}",
-		     CNI_ERR_INVALID_CONFIG, "none of the subnets");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"x\"}",
-		     CNI_ERR_INVALID_CONFIG, "not an IP address");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnets\":[\"10.1.0.0/24\",\"10.2.0.0/24\"]}",
+		CNI_ERR_INVALID_CONFIG, "same family");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnets\":[\"10.1.0.0/24\",\"fd00::/64\",\"fd01::/64\"]}",
+		CNI_ERR_INVALID_CONFIG, "at most 2");
+	expect_error(V "\"name\":\"n\",\"subnets\":[7]}",
+		     CNI_ERR_INVALID_CONFIG, "subnets[0]");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"10.2.0.1\"}",
+		CNI_ERR_INVALID_CONFIG, "not a host address");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"10.1.0.0\"}",
+		CNI_ERR_INVALID_CONFIG, "not a host address");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"10.1.0.255\"}",
+		CNI_ERR_INVALID_CONFIG, "not a host address");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"fd00::1\"}",
+		CNI_ERR_INVALID_CONFIG, "none of the subnets");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"gateway\":\"x\"}",
+		CNI_ERR_INVALID_CONFIG, "not an IP address");
 	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"mtu\":67}",
 		     CNI_ERR_INVALID_CONFIG, "mtu");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"mtu\":\"1500\"}",
+	expect_error(
+		V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"mtu\":\"1500\"}",
+		CNI_ERR_INVALID_CONFIG, "mtu");
+	expect_error(V
+		     "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"mtu\":70000}",
 		     CNI_ERR_INVALID_CONFIG, "mtu");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"mtu\":70000}",
-		     CNI_ERR_INVALID_CONFIG, "mtu");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"bridge\":\"0123456789abcdef\"}",
-		     CNI_ERR_INVALID_CONFIG, "bridge");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"bridge\":\"a b\"}",
-		     CNI_ERR_INVALID_CONFIG, "bridge");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"dataDir\":\"rel/dir\"}",
-		     CNI_ERR_INVALID_CONFIG, "absolute");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"hairpinMode\":1}",
-		     CNI_ERR_INVALID_CONFIG, "hairpinMode");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"bridge\":\"0123456789abcdef\"}",
+		CNI_ERR_INVALID_CONFIG, "bridge");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"bridge\":\"a b\"}",
+		CNI_ERR_INVALID_CONFIG, "bridge");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"dataDir\":\"rel/dir\"}",
+		CNI_ERR_INVALID_CONFIG, "absolute");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"hairpinMode\":1}",
+		CNI_ERR_INVALID_CONFIG, "hairpinMode");
 	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"dns\":[]}",
 		     CNI_ERR_INVALID_CONFIG, "dns must be an object");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"dns\":{\"nameservers\":[1]}}",
-		     CNI_ERR_INVALID_CONFIG, "nameservers[0]");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"prevResult\":{\"ips\":[{\"address\":\"10.1.0.5\"}]}}",
-		     CNI_ERR_INVALID_CONFIG, "prevResult.ips[0].address");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"prevResult\":{\"ips\":[{\"address\":\"10.1.0.5/24\",\"interface\":3}]}}",
-		     CNI_ERR_INVALID_CONFIG, "interface must index");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"prevResult\":[]}",
-		     CNI_ERR_INVALID_CONFIG, "prevResult must be an object");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"cni.dev/valid-attachments\":[{\"ifname\":\"eth0\"}]}",
-		     CNI_ERR_INVALID_CONFIG, "containerID is required");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"cni.dev/valid-attachments\":{}}",
-		     CNI_ERR_INVALID_CONFIG, "must be a list");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"dns\":{\"nameservers\":[1]}}",
+		CNI_ERR_INVALID_CONFIG, "nameservers[0]");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"prevResult\":{\"ips\":[{\"address\":\"10.1.0.5\"}]}}",
+		CNI_ERR_INVALID_CONFIG, "prevResult.ips[0].address");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"prevResult\":{\"ips\":[{\"address\":\"10.1.0.5/24\",\"interface\":3}]}}",
+		CNI_ERR_INVALID_CONFIG, "interface must index");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"prevResult\":[]}",
+		CNI_ERR_INVALID_CONFIG, "prevResult must be an object");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"cni.dev/valid-attachments\":[{\"ifname\":\"eth0\"}]}",
+		CNI_ERR_INVALID_CONFIG, "containerID is required");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"cni.dev/valid-attachments\":{}}",
+		CNI_ERR_INVALID_CONFIG, "must be a list");
 }
 END_TEST
 
 START_TEST(test_unsupported_fields)
 {
-	struct cni_error err = { 0 };
+	struct cni_error err = {0};
 	struct cni_config cfg;
 
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"ipam\":{\"type\":\"host-local\"}}",
-		     CNI_ERR_UNSUPPORTED_FIELD, "\"ipam\"");
-	expect_error(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"ipMasq\":true}",
-		     CNI_ERR_UNSUPPORTED_FIELD, "\"ipMasq\": true");
+	expect_error(
+		V
+		"\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"ipam\":{\"type\":\"host-local\"}}",
+		CNI_ERR_UNSUPPORTED_FIELD, "\"ipam\"");
+	expect_error(
+		V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"ipMasq\":true}",
+		CNI_ERR_UNSUPPORTED_FIELD, "\"ipMasq\": true");
 	/* ipMasq false asks for nothing. */
-	ck_assert_int_eq(parse(V "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"ipMasq\":false}",
-			       &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		parse(V
+		      "\"name\":\"n\",\"subnet\":\"10.1.0.0/24\",\"ipMasq\":false}",
+		      &cfg, &err),
+		0);
 	cni_config_clear(&cfg);
 }
 END_TEST
@@ -316,8 +417,8 @@ START_TEST(test_peek_version)
 	v = cni_config_peek_version("{\"cniVersion\":\"0.4.0\"}", 22);
 	ck_assert_str_eq(v, "0.4.0");
 	free(v);
-	ck_assert_ptr_null(cni_config_peek_version("{\"cniVersion\":\"9.9.9\"}",
-						   22));
+	ck_assert_ptr_null(
+		cni_config_peek_version("{\"cniVersion\":\"9.9.9\"}", 22));
 	ck_assert_ptr_null(cni_config_peek_version("", 0));
 }
 END_TEST
@@ -370,6 +471,7 @@ int main(void)
 	tcase_add_test(tc, test_all_keys);
 	tcase_add_test(tc, test_ipv6_default_gateway);
 	tcase_add_test(tc, test_subnet_auto);
+	tcase_add_test(tc, test_add_subnet);
 	tcase_add_test(tc, test_prev_result);
 	tcase_add_test(tc, test_valid_attachments);
 	tcase_add_test(tc, test_decode_errors);
