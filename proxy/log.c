@@ -20,8 +20,8 @@ int log_verbosity(void)
 	return verbosity;
 }
 
-void log_msg(enum log_level level, const char *file, int line,
-	     const char *fmt, ...)
+void log_msg(enum log_level level, const char *file, int line, const char *fmt,
+	     ...)
 {
 	static const char letters[] = "IWEF";
 	const char *base = strrchr(file, '/');

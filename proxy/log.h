@@ -13,8 +13,8 @@ enum log_level { LOG_INFO, LOG_WARN, LOG_ERROR, LOG_FATAL };
 
 void log_set_verbosity(int v);
 int log_verbosity(void);
-void log_msg(enum log_level level, const char *file, int line,
-	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_msg(enum log_level level, const char *file, int line, const char *fmt,
+	     ...) __attribute__((format(printf, 4, 5)));
 /* Log each diagnostic with its level, prefixed by what produced it. */
 void log_diags(const struct diag_list *dl, const char *what);
 
@@ -22,10 +22,10 @@ void log_diags(const struct diag_list *dl, const char *what);
 #define log_warn(...) log_msg(LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 /* Verbose info, shown at -v=N or higher. */
-#define log_v(n, ...)                                                        \
-	do {                                                                 \
-		if (log_verbosity() >= (n))                                  \
-			log_msg(LOG_INFO, __FILE__, __LINE__, __VA_ARGS__);  \
+#define log_v(n, ...)                                                       \
+	do {                                                                \
+		if (log_verbosity() >= (n))                                 \
+			log_msg(LOG_INFO, __FILE__, __LINE__, __VA_ARGS__); \
 	} while (0)
 
 #endif

@@ -49,7 +49,7 @@ long long loop_now_ms(void)
 struct loop *loop_new(void)
 {
 	struct loop *l = xcalloc(1, sizeof(*l));
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
@@ -92,7 +92,7 @@ static struct fd_watch *find_fd(struct loop *l, int fd)
 int loop_watch_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb,
 		  void *ud)
 {
-	struct epoll_event ev = { .events = events, .data.fd = fd };
+	struct epoll_event ev = {.events = events, .data.fd = fd};
 	struct fd_watch *w = find_fd(l, fd);
 
 	if (epoll_ctl(l->epfd, w ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0)
@@ -117,14 +117,15 @@ void loop_unwatch_fd(struct loop *l, int fd)
 
 static void arm(struct loop *l)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	long long due = -1;
 
 	for (size_t i = 0; i < l->n_timers; i++)
 		if (due < 0 || l->timers[i].due_ms < due)
 			due = l->timers[i].due_ms;
 	if (due >= 0) {
-		/* absolute CLOCK_MONOTONIC time; 0 would disarm, so at least 1ns */
+		/* absolute CLOCK_MONOTONIC time; 0 would disarm, so at least
+		 * 1ns */
 		its.it_value.tv_sec = due / 1000;
 		its.it_value.tv_nsec = (due % 1000) * 1000000 + 1;
 	}

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kube-nfproxy: the entry point. Parses flags and runs one of the jobs. */
+#include "proxy/backend.h"
+#include "proxy/daemon.h"
 #include "proxy/log.h"
 #include "proxy/options.h"
 #include "proxy/plan_build.h"
@@ -37,8 +39,8 @@ static void plan_config_from(const struct nfp_options *o,
  */
 static int plan_from_snapshot(const struct nfp_options *o, struct plan *plan)
 {
-	struct k8s_cluster cluster = { 0 };
-	struct diag_list diags = { 0 };
+	struct k8s_cluster cluster = {0};
+	struct diag_list diags = {0};
 	struct plan_config cfg;
 	int ret;
 
@@ -60,12 +62,13 @@ static int plan_from_snapshot(const struct nfp_options *o, struct plan *plan)
 
 static int run_dry_run(const struct nfp_options *o)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct plan plan;
 	char *text;
 
 	if (!o->input) {
-		log_error("--dry-run needs --input FILE (a kubectl get -o json snapshot, or - for stdin)");
+		log_error(
+			"--dry-run needs --input FILE (a kubectl get -o json snapshot, or - for stdin)");
 		return EXIT_USAGE;
 	}
 	if (plan_from_snapshot(o, &plan))
@@ -79,6 +82,60 @@ static int run_dry_run(const struct nfp_options *o)
 	fputs(text, stdout);
 	free(text);
 	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* --once: apply the snapshot's ruleset once and exit. */
+static int run_once(const struct nfp_options *o)
+{
+	struct backend_sync_stats st = {0};
+	struct diag_list diags = {0};
+	struct backend *be;
+	struct plan plan;
+	int ret;
+
+	if (!o->input) {
+		log_error(
+			"--once needs --input FILE (a kubectl get -o json snapshot, or - for stdin)");
+		return EXIT_USAGE;
+	}
+	if (plan_from_snapshot(o, &plan))
+		return EXIT_FAILURE;
+	be = backend_new(o->mode, &diags);
+	log_diags(&diags, "backend");
+	diag_list_free(&diags);
+	if (!be) {
+		plan_free(&plan);
+		return EXIT_FAILURE;
+	}
+	ret = backend_sync(be, &plan, &st, &diags);
+	plan_free(&plan);
+	log_diags(&diags, "sync");
+	diag_list_free(&diags);
+	backend_free(be);
+	if (ret) {
+		log_error(
+			"the kernel refused the ruleset: %s; what was installed before stays",
+			strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	log_v(1,
+	      "applied: compile %.3f s, apply %.3f s, %u ops, %u conntrack entries removed",
+	      st.compile_s, st.apply_s, st.ops, st.ct_deleted);
+	return EXIT_SUCCESS;
+}
+
+static int run_cleanup(void)
+{
+	struct diag_list diags = {0};
+	int ret = backend_cleanup(&diags);
+
+	log_diags(&diags, "cleanup");
+	diag_list_free(&diags);
+	if (ret) {
+		log_error("cleanup incomplete: %s", strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
@@ -99,9 +156,16 @@ int main(int argc, char **argv)
 		printf("kube-nfproxy %s\n", NFP_VERSION);
 		return EXIT_SUCCESS;
 	}
+	if (opts.cleanup)
+		return run_cleanup();
 	if (opts.dry_run)
 		return run_dry_run(&opts);
-	fprintf(stderr,
-		"kube-nfproxy: nothing to do: give --dry-run --input FILE (see --help)\n");
-	return EXIT_USAGE;
+	if (opts.once)
+		return run_once(&opts);
+	if (opts.input) {
+		log_error(
+			"--input needs --dry-run or --once (the daemon reads the API server)");
+		return EXIT_USAGE;
+	}
+	return daemon_run(&opts);
 }

@@ -32,9 +32,10 @@ static int parse_mode(struct nfp_options *o, const char *v, char *err,
 	else if (strcmp(v, "iptables") == 0)
 		o->mode = NFP_MODE_IPTABLES;
 	else {
-		snprintf(err, errlen,
-			 "--mode: unknown mode \"%s\" (want nftables or iptables)",
-			 v);
+		snprintf(
+			err, errlen,
+			"--mode: unknown mode \"%s\" (want nftables or iptables)",
+			v);
 		return -EINVAL;
 	}
 	return 0;
@@ -80,9 +81,11 @@ static int parse_cluster_cidr(struct nfp_options *o, const char *v, char *err,
 				  &o->n_cluster_cidrs, err, errlen);
 
 	if (!ret && o->n_cluster_cidrs == 2 &&
-	    o->cluster_cidrs[0].addr.family == o->cluster_cidrs[1].addr.family) {
-		snprintf(err, errlen,
-			 "--cluster-cidr: two CIDRs must be one IPv4 and one IPv6");
+	    o->cluster_cidrs[0].addr.family ==
+		    o->cluster_cidrs[1].addr.family) {
+		snprintf(
+			err, errlen,
+			"--cluster-cidr: two CIDRs must be one IPv4 and one IPv6");
 		return -EINVAL;
 	}
 	return ret;
@@ -91,8 +94,8 @@ static int parse_cluster_cidr(struct nfp_options *o, const char *v, char *err,
 static int parse_nodeport(struct nfp_options *o, const char *v, char *err,
 			  size_t errlen)
 {
-	return parse_cidr_list("--nodeport-addresses", v, o->nodeport_cidrs,
-			       16, &o->n_nodeport_cidrs, err, errlen);
+	return parse_cidr_list("--nodeport-addresses", v, o->nodeport_cidrs, 16,
+			       &o->n_nodeport_cidrs, err, errlen);
 }
 
 static int parse_non_masq(struct nfp_options *o, const char *v, char *err,
@@ -155,8 +158,8 @@ static int parse_min_sync(struct nfp_options *o, const char *v, char *err,
 static int parse_sync(struct nfp_options *o, const char *v, char *err,
 		      size_t errlen)
 {
-	int ret = parse_duration_ms("--sync-period", v, &o->sync_ms, err,
-				    errlen);
+	int ret =
+		parse_duration_ms("--sync-period", v, &o->sync_ms, err, errlen);
 
 	if (!ret && o->sync_ms == 0) {
 		snprintf(err, errlen, "--sync-period: must be greater than 0");
@@ -171,7 +174,8 @@ static int parse_hostname(struct nfp_options *o, const char *v, char *err,
 	size_t n = strlen(v);
 
 	if (n == 0 || n >= sizeof(o->hostname)) {
-		snprintf(err, errlen, "--hostname-override: want 1-%zu characters",
+		snprintf(err, errlen,
+			 "--hostname-override: want 1-%zu characters",
 			 sizeof(o->hostname) - 1);
 		return -EINVAL;
 	}
@@ -197,47 +201,45 @@ static int parse_verbosity(struct nfp_options *o, const char *v, char *err,
 #define OFF(f) offsetof(struct nfp_options, f)
 
 static const struct opt opts_table[] = {
-	{ "mode", OPT_CUSTOM, 0, parse_mode,
-	  "nftables (default) or iptables" },
-	{ "dry-run", OPT_BOOL, OFF(dry_run), NULL,
-	  "print the ruleset for this node and exit; touch nothing" },
-	{ "input", OPT_STRING, OFF(input), NULL,
-	  "read objects from FILE (kubectl get -o json), - for stdin" },
-	{ "once", OPT_BOOL, OFF(once), NULL,
-	  "apply the ruleset once and exit" },
-	{ "cleanup", OPT_BOOL, OFF(cleanup), NULL,
-	  "remove every rule kube-nfproxy (and kube-proxy) installed, exit" },
-	{ "kubeconfig", OPT_STRING, OFF(kubeconfig), NULL,
-	  "kubeconfig file with the API server and credentials" },
-	{ "context", OPT_STRING, OFF(context), NULL,
-	  "kubeconfig context (default: current-context)" },
-	{ "master", OPT_STRING, OFF(master), NULL,
-	  "API server URL, overrides the kubeconfig's" },
-	{ "hostname-override", OPT_CUSTOM, 0, parse_hostname,
-	  "this node's name (default: the host name)" },
-	{ "cluster-cidr", OPT_CUSTOM, 0, parse_cluster_cidr,
-	  "pod range(s), comma-separated (one per family)" },
-	{ "nodeport-addresses", OPT_CUSTOM, 0, parse_nodeport,
-	  "CIDRs whose local addresses accept node ports (default: all)" },
-	{ "masquerade-all", OPT_BOOL, OFF(masquerade_all), NULL,
-	  "masquerade all traffic sent to service cluster IPs" },
-	{ "egress-masquerade", OPT_BOOL, OFF(egress_masq), NULL,
-	  "masquerade pod traffic leaving the cluster (default true)" },
-	{ "non-masquerade-cidrs", OPT_CUSTOM, 0, parse_non_masq,
-	  "destinations never masqueraded (default: --cluster-cidr)" },
-	{ "ip-masq-config", OPT_STRING, OFF(ip_masq_config), NULL,
-	  "ip-masq-agent config file (nonMasqueradeCIDRs, masqLinkLocal)" },
-	{ "min-sync-period", OPT_CUSTOM, 0, parse_min_sync,
-	  "least time between two syncs (default 1s)" },
-	{ "sync-period", OPT_CUSTOM, 0, parse_sync,
-	  "full resync interval (default 30s)" },
-	{ "healthz-bind-address", OPT_STRING, OFF(healthz_bind), NULL,
-	  "health endpoint (default 0.0.0.0:10256)" },
-	{ "metrics-bind-address", OPT_STRING, OFF(metrics_bind), NULL,
-	  "metrics endpoint (default 127.0.0.1:10249)" },
-	{ "v", OPT_CUSTOM, 0, parse_verbosity, "log verbosity 0-10" },
-	{ "help", OPT_BOOL, OFF(help), NULL, "this text" },
-	{ "version", OPT_BOOL, OFF(version), NULL, "print the version" },
+	{"mode", OPT_CUSTOM, 0, parse_mode, "nftables (default) or iptables"},
+	{"dry-run", OPT_BOOL, OFF(dry_run), NULL,
+	 "print the ruleset for this node and exit; touch nothing"},
+	{"input", OPT_STRING, OFF(input), NULL,
+	 "read objects from FILE (kubectl get -o json), - for stdin"},
+	{"once", OPT_BOOL, OFF(once), NULL, "apply the ruleset once and exit"},
+	{"cleanup", OPT_BOOL, OFF(cleanup), NULL,
+	 "remove every rule kube-nfproxy (and kube-proxy) installed, exit"},
+	{"kubeconfig", OPT_STRING, OFF(kubeconfig), NULL,
+	 "kubeconfig file with the API server and credentials"},
+	{"context", OPT_STRING, OFF(context), NULL,
+	 "kubeconfig context (default: current-context)"},
+	{"master", OPT_STRING, OFF(master), NULL,
+	 "API server URL, overrides the kubeconfig's"},
+	{"hostname-override", OPT_CUSTOM, 0, parse_hostname,
+	 "this node's name (default: the host name)"},
+	{"cluster-cidr", OPT_CUSTOM, 0, parse_cluster_cidr,
+	 "pod range(s), comma-separated (one per family)"},
+	{"nodeport-addresses", OPT_CUSTOM, 0, parse_nodeport,
+	 "CIDRs whose local addresses accept node ports (default: all)"},
+	{"masquerade-all", OPT_BOOL, OFF(masquerade_all), NULL,
+	 "masquerade all traffic sent to service cluster IPs"},
+	{"egress-masquerade", OPT_BOOL, OFF(egress_masq), NULL,
+	 "masquerade pod traffic leaving the cluster (default true)"},
+	{"non-masquerade-cidrs", OPT_CUSTOM, 0, parse_non_masq,
+	 "destinations never masqueraded (default: --cluster-cidr)"},
+	{"ip-masq-config", OPT_STRING, OFF(ip_masq_config), NULL,
+	 "ip-masq-agent config file (nonMasqueradeCIDRs, masqLinkLocal)"},
+	{"min-sync-period", OPT_CUSTOM, 0, parse_min_sync,
+	 "least time between two syncs (default 1s)"},
+	{"sync-period", OPT_CUSTOM, 0, parse_sync,
+	 "full resync interval (default 30s)"},
+	{"healthz-bind-address", OPT_STRING, OFF(healthz_bind), NULL,
+	 "health endpoint (default 0.0.0.0:10256)"},
+	{"metrics-bind-address", OPT_STRING, OFF(metrics_bind), NULL,
+	 "metrics endpoint (default 127.0.0.1:10249)"},
+	{"v", OPT_CUSTOM, 0, parse_verbosity, "log verbosity 0-10"},
+	{"help", OPT_BOOL, OFF(help), NULL, "this text"},
+	{"version", OPT_BOOL, OFF(version), NULL, "print the version"},
 };
 
 static void set_defaults(struct nfp_options *o)
@@ -289,7 +291,8 @@ int nfp_options_parse(int argc, char **argv, struct nfp_options *o, char *err,
 		int ret;
 
 		if (arg[0] != '-' || arg[1] == '\0') {
-			snprintf(err, errlen, "unexpected argument \"%s\"", arg);
+			snprintf(err, errlen, "unexpected argument \"%s\"",
+				 arg);
 			return -EINVAL;
 		}
 		name = arg + (arg[1] == '-' ? 2 : 1);
@@ -339,6 +342,7 @@ void nfp_options_usage(FILE *out)
 		"  kube-nfproxy --kubeconfig FILE                 run as the node's proxy\n\n"
 		"Flags (--flag=value or --flag value):\n");
 	for (size_t i = 0; i < sizeof(opts_table) / sizeof(opts_table[0]); i++)
-		fprintf(out, "  %s%-24s %s\n", opts_table[i].name[1] ? "--" : "-",
-			opts_table[i].name, opts_table[i].help);
+		fprintf(out, "  %s%-24s %s\n",
+			opts_table[i].name[1] ? "--" : "-", opts_table[i].name,
+			opts_table[i].help);
 }

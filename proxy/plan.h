@@ -22,8 +22,8 @@
 /* What a frontend does with a packet. */
 enum plan_action {
 	PLAN_FORWARD, /* DNAT to one of the endpoints */
-	PLAN_REJECT, /* no endpoints at all: ICMP port unreachable */
-	PLAN_DROP, /* policy Local and no local endpoint: drop */
+	PLAN_REJECT,  /* no endpoints at all: ICMP port unreachable */
+	PLAN_DROP,    /* policy Local and no local endpoint: drop */
 };
 
 struct plan_endpoint {
@@ -40,13 +40,14 @@ struct plan_service {
 	char *ns;
 	char *name;
 	char *port_name; /* "" if the port is unnamed */
-	char *id; /* "ns/name:port" (port name, or number if unnamed): comments */
+	char *id; /* "ns/name:port" (port name, or number if unnamed): comments
+		   */
 	int family; /* AF_INET or AF_INET6 */
 	enum nfp_proto proto;
 
 	struct nfp_addr cluster_ip;
 	uint16_t port;
-	uint16_t node_port; /* 0: none */
+	uint16_t node_port;	       /* 0: none */
 	struct nfp_addr *external_ips; /* spec.externalIPs of this family */
 	size_t n_external_ips;
 	struct nfp_addr *lb_ips; /* load-balancer ingress IPs of this family */
@@ -55,8 +56,8 @@ struct plan_service {
 	struct nfp_cidr *lb_source_ranges;
 	size_t n_lb_source_ranges;
 
-	bool external_local; /* externalTrafficPolicy=Local */
-	bool internal_local; /* internalTrafficPolicy=Local */
+	bool external_local;		 /* externalTrafficPolicy=Local */
+	bool internal_local;		 /* internalTrafficPolicy=Local */
 	uint16_t health_check_node_port; /* 0: none */
 	uint32_t affinity_timeout; /* ClientIP affinity in seconds; 0: none */
 
@@ -90,7 +91,7 @@ struct plan_masq {
 	size_t n_pod_cidrs;
 	struct nfp_cidr *non_masq_cidrs; /* destinations left alone */
 	size_t n_non_masq_cidrs;
-	bool masq_link_local; /* also masquerade to 169.254.0.0/16 */
+	bool masq_link_local;	 /* also masquerade to 169.254.0.0/16 */
 	bool masq_link_local_v6; /* also masquerade to fe80::/10 */
 };
 

@@ -28,8 +28,10 @@ struct candidates {
 
 static int slice_ptr_cmp(const void *a, const void *b)
 {
-	const struct k8s_endpointslice *x = *(const struct k8s_endpointslice *const *)a;
-	const struct k8s_endpointslice *y = *(const struct k8s_endpointslice *const *)b;
+	const struct k8s_endpointslice *x =
+		*(const struct k8s_endpointslice *const *)a;
+	const struct k8s_endpointslice *y =
+		*(const struct k8s_endpointslice *const *)b;
 	int r = strcmp(x->meta.ns, y->meta.ns);
 
 	if (r)
@@ -55,15 +57,17 @@ static void slice_index_build(const struct k8s_cluster *c,
 		const struct k8s_endpointslice *s = &c->slices[i];
 
 		if (!s->service_name) {
-			diag_addf(d, DIAG_WARN,
-				  "EndpointSlice %s/%s: no kubernetes.io/service-name label, ignored",
-				  s->meta.ns, s->meta.name);
+			diag_addf(
+				d, DIAG_WARN,
+				"EndpointSlice %s/%s: no kubernetes.io/service-name label, ignored",
+				s->meta.ns, s->meta.name);
 			continue;
 		}
 		if (s->address_type == K8S_ADDR_FQDN) {
-			diag_addf(d, DIAG_INFO,
-				  "EndpointSlice %s/%s: addressType FQDN is not proxied, ignored",
-				  s->meta.ns, s->meta.name);
+			diag_addf(
+				d, DIAG_INFO,
+				"EndpointSlice %s/%s: addressType FQDN is not proxied, ignored",
+				s->meta.ns, s->meta.name);
 			continue;
 		}
 		idx->items[idx->n++] = s;
@@ -144,8 +148,8 @@ static void ep_list_add(struct ep_list *l, const struct candidate *c,
 
 	pe->addr = c->ep->addr;
 	pe->port = c->port;
-	pe->local = node && c->ep->node_name &&
-		    strcmp(c->ep->node_name, node) == 0;
+	pe->local =
+		node && c->ep->node_name && strcmp(c->ep->node_name, node) == 0;
 }
 
 enum ep_filter { EP_READY, EP_FALLBACK };
@@ -179,10 +183,10 @@ static void select_with_fallback(const struct candidates *cs, bool local_only,
 {
 	select_eps(cs, EP_READY, local_only, topology, zone, node, out);
 	if (out->n == 0)
-		select_eps(cs, EP_FALLBACK, local_only, false, zone, node,
-			   out);
+		select_eps(cs, EP_FALLBACK, local_only, false, zone, node, out);
 	if (out->n)
-		qsort(out->items, out->n, sizeof(*out->items), plan_endpoint_cmp);
+		qsort(out->items, out->n, sizeof(*out->items),
+		      plan_endpoint_cmp);
 }
 
 static struct plan_endpoint *ep_list_copy(const struct ep_list *l, size_t *n)
@@ -228,7 +232,8 @@ static void gather_candidates(const struct slice_index *idx,
 		for (size_t p = 0; p < s->n_ports; p++) {
 			const struct k8s_endpoint_port *ep = &s->ports[p];
 
-			if (strcmp(ep->name, sp->name) || ep->proto != sp->proto)
+			if (strcmp(ep->name, sp->name) ||
+			    ep->proto != sp->proto)
 				continue;
 			for (size_t e = 0; e < s->n_endpoints; e++) {
 				const struct k8s_endpoint *k = &s->endpoints[e];
@@ -254,7 +259,7 @@ static void gather_candidates(const struct slice_index *idx,
 static void categorize(struct plan_service *ps, const struct candidates *cs,
 		       const char *zone, const char *node)
 {
-	struct ep_list cluster = { 0 }, local = { 0 };
+	struct ep_list cluster = {0}, local = {0};
 	bool topology = can_use_topology(cs, zone);
 	bool any;
 
@@ -271,12 +276,12 @@ static void categorize(struct plan_service *ps, const struct candidates *cs,
 	else
 		ps->external_eps = ep_list_copy(&cluster, &ps->n_external_eps);
 
-	ps->internal_action = !any		    ? PLAN_REJECT :
-			      ps->n_internal_eps ? PLAN_FORWARD :
-						   PLAN_DROP;
-	ps->external_action = !any		    ? PLAN_REJECT :
-			      ps->n_external_eps ? PLAN_FORWARD :
-						   PLAN_DROP;
+	ps->internal_action = !any		   ? PLAN_REJECT
+			      : ps->n_internal_eps ? PLAN_FORWARD
+						   : PLAN_DROP;
+	ps->external_action = !any		   ? PLAN_REJECT
+			      : ps->n_external_eps ? PLAN_FORWARD
+						   : PLAN_DROP;
 	free(cluster.items);
 	free(local.items);
 }
@@ -292,8 +297,7 @@ static struct nfp_addr *addrs_of_family(const struct nfp_addr *in, size_t n,
 		if (in[i].family == family)
 			*XPUSH(out, *out_n, cap) = in[i];
 	if (out)
-		qsort(out, *out_n, sizeof(*out),
-		      nfp_addr_qcmp);
+		qsort(out, *out_n, sizeof(*out), nfp_addr_qcmp);
 	return out;
 }
 
@@ -308,8 +312,7 @@ static struct nfp_cidr *cidrs_of_family(const struct nfp_cidr *in, size_t n,
 		if (in[i].addr.family == family)
 			*XPUSH(out, *out_n, cap) = in[i];
 	if (out)
-		qsort(out, *out_n, sizeof(*out),
-		      nfp_cidr_qcmp);
+		qsort(out, *out_n, sizeof(*out), nfp_cidr_qcmp);
 	return out;
 }
 
@@ -328,8 +331,8 @@ static void add_service_port(struct plan *p, size_t *cap,
 {
 	struct plan_service *ps = XPUSH(p->services, p->n_services, *cap);
 	int family = cluster_ip->family;
-	struct candidates cs = { 0 };
-	struct strbuf id = { 0 };
+	struct candidates cs = {0};
+	struct strbuf id = {0};
 	bool lb = svc->type == K8S_SVC_LOAD_BALANCER;
 
 	ps->ns = xstrdup(svc->meta.ns);
@@ -348,9 +351,9 @@ static void add_service_port(struct plan *p, size_t *cap,
 	ps->port = sp->port;
 	if (svc->type == K8S_SVC_NODE_PORT || lb)
 		ps->node_port = sp->node_port;
-	ps->external_ips = addrs_of_family(svc->external_ips,
-					   svc->n_external_ips, family,
-					   &ps->n_external_ips);
+	ps->external_ips =
+		addrs_of_family(svc->external_ips, svc->n_external_ips, family,
+				&ps->n_external_ips);
 	if (lb) {
 		ps->lb_ips = addrs_of_family(svc->lb_ips, svc->n_lb_ips, family,
 					     &ps->n_lb_ips);
@@ -358,15 +361,15 @@ static void add_service_port(struct plan *p, size_t *cap,
 			svc->lb_source_ranges, svc->n_lb_source_ranges, family,
 			&ps->n_lb_source_ranges);
 	}
-	ps->external_local = externally_accessible(svc) &&
-			     svc->external_policy_local;
+	ps->external_local =
+		externally_accessible(svc) && svc->external_policy_local;
 	ps->internal_local = svc->internal_policy_local;
 	if (ps->external_local && lb)
 		ps->health_check_node_port = svc->health_check_node_port;
 	if (svc->affinity_client_ip)
-		ps->affinity_timeout = svc->affinity_timeout ?
-					       svc->affinity_timeout :
-					       K8S_DEFAULT_AFFINITY_TIMEOUT;
+		ps->affinity_timeout = svc->affinity_timeout
+					       ? svc->affinity_timeout
+					       : K8S_DEFAULT_AFFINITY_TIMEOUT;
 
 	gather_candidates(idx, svc, sp, family, &cs);
 	categorize(ps, &cs, p->node.zone, p->node.name);
@@ -397,7 +400,8 @@ static void add_services(const struct k8s_cluster *c, struct plan *p,
 		const char *why = skip_reason(svc);
 
 		if (why) {
-			diag_addf(d, DIAG_INFO, "Service %s/%s: %s, not proxied",
+			diag_addf(d, DIAG_INFO,
+				  "Service %s/%s: %s, not proxied",
 				  svc->meta.ns, svc->meta.name, why);
 			continue;
 		}
@@ -446,9 +450,10 @@ static void fill_node(const struct k8s_cluster *c,
 	}
 	if (!node) {
 		if (cfg->hostname)
-			diag_addf(d, DIAG_WARN,
-				  "Node %s: not found; no zone for topology hints and no node addresses",
-				  cfg->hostname);
+			diag_addf(
+				d, DIAG_WARN,
+				"Node %s: not found; no zone for topology hints and no node addresses",
+				cfg->hostname);
 		return;
 	}
 	pn->zone = xstrdup_null(k8s_meta_label(&node->meta, LABEL_ZONE));

@@ -11,7 +11,7 @@
 
 /* What the node knows about itself (flags and the masquerade config). */
 struct plan_config {
-	const char *hostname; /* --hostname-override */
+	const char *hostname;		      /* --hostname-override */
 	const struct nfp_cidr *cluster_cidrs; /* --cluster-cidr */
 	size_t n_cluster_cidrs;
 	const struct nfp_cidr *nodeport_cidrs; /* --nodeport-addresses */

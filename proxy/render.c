@@ -20,7 +20,8 @@ static char *render_nft(const struct plan *p, struct diag_list *d)
 	if (ret == 0)
 		text = nft_print(&rs);
 	else
-		diag_addf(d, DIAG_ERROR, "nftables: cannot compile the plan: %s",
+		diag_addf(d, DIAG_ERROR,
+			  "nftables: cannot compile the plan: %s",
 			  strerror(-ret));
 	nft_ruleset_free(&rs);
 	return text;
@@ -53,7 +54,7 @@ static int render_ipt_family(const struct plan *p, int family,
 
 static char *render_ipt(const struct plan *p, struct diag_list *d)
 {
-	struct strbuf out = { 0 };
+	struct strbuf out = {0};
 
 	if (render_ipt_family(p, AF_INET, &out, d) ||
 	    render_ipt_family(p, AF_INET6, &out, d)) {
@@ -66,6 +67,6 @@ static char *render_ipt(const struct plan *p, struct diag_list *d)
 char *render_ruleset(const struct plan *p, enum nfp_mode mode,
 		     struct diag_list *diags)
 {
-	return mode == NFP_MODE_NFTABLES ? render_nft(p, diags) :
-					   render_ipt(p, diags);
+	return mode == NFP_MODE_NFTABLES ? render_nft(p, diags)
+					 : render_ipt(p, diags);
 }

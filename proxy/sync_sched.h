@@ -16,8 +16,8 @@
 struct sync_sched {
 	long long min_ms, max_ms;
 	long long last_run; /* -1: never */
-	bool pending; /* a change waits */
-	bool ready; /* every cache listed once */
+	bool pending;	    /* a change waits */
+	bool ready;	    /* every cache listed once */
 	long long retry_at; /* -1: no retry due */
 	unsigned int failures;
 };
