@@ -158,7 +158,7 @@ static int walk_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 		   void *data)
 {
 	struct walk *w = data;
-	struct ct_flow f = { 0 };
+	struct ct_flow f = {0};
 	uint8_t l3 = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
 
 	(void)type;
@@ -182,8 +182,8 @@ static int walk_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 int ct_cleanup(const struct plan *cur, const struct plan *prev,
 	       struct ct_stats *st)
 {
-	struct ct_index icur, iprev = { 0 };
-	struct walk w = { .st = st };
+	struct ct_index icur, iprev = {0};
+	struct walk w = {.st = st};
 	struct nfct_handle *h;
 	int ret = 0;
 

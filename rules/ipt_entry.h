@@ -72,11 +72,11 @@ size_t ipt_entry_target_offset(int family, const void *e);
 size_t ipt_entry_next_offset(int family, const void *e);
 
 /* The target (borrowed, inside e). */
-const void *ipt_entry_target(int family, const void *e);
+const void *ipt_entry_get_target(int family, const void *e);
 
 /* The n-th match (0-based) of e, or NULL past the last or on a malformed
  * size. Borrowed, inside e; a struct xt_entry_match. */
-const void *ipt_entry_match(int family, const void *e, unsigned int n);
+const void *ipt_entry_get_match(int family, const void *e, unsigned int n);
 
 /* Text of the first "comment" match, or NULL. Borrowed, inside e. */
 const char *ipt_entry_comment(int family, const void *e);

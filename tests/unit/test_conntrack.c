@@ -9,15 +9,15 @@ static struct plan_hostport hp_cur;
 static struct plan cur, prev;
 static struct ct_index icur, iprev;
 
-static struct nfp_addr A(const char *s)
-{
+static struct nfp_addr A(const char *s) {
 	struct nfp_addr a;
 
 	ck_assert_int_eq(nfp_addr_parse(s, &a), 0);
 	return a;
 }
 
-static void setup(void)
+static void
+setup(void)
 {
 	memset(&svc_cur, 0, sizeof(svc_cur));
 	svc_cur.family = AF_INET;
@@ -26,22 +26,25 @@ static void setup(void)
 	svc_cur.cluster_ip = A("10.96.0.10");
 	svc_cur.port = 53;
 	svc_cur.node_port = 30053;
-	eps_cur[0] = (struct plan_endpoint){ A("10.244.0.5"), 5353, true };
+	eps_cur[0] = (struct plan_endpoint){A("10.244.0.5"), 5353, true};
 	svc_cur.internal_eps = svc_cur.external_eps = eps_cur;
 	svc_cur.n_internal_eps = svc_cur.n_external_eps = 1;
 	svc_prev = svc_cur;
 	eps_prev[0] = eps_cur[0];
-	eps_prev[1] = (struct plan_endpoint){ A("10.244.1.6"), 5353, false };
+	eps_prev[1] = (struct plan_endpoint){A("10.244.1.6"), 5353, false};
 	svc_prev.internal_eps = svc_prev.external_eps = eps_prev;
 	svc_prev.n_internal_eps = svc_prev.n_external_eps = 2;
-	hp_cur = (struct plan_hostport){ .pod = "default/hp", .family = AF_INET,
-					 .proto = NFP_PROTO_UDP,
-					 .host_port = 5353,
-					 .pod_ip = A("10.244.0.9"),
-					 .container_port = 53 };
-	cur = (struct plan){ .services = &svc_cur, .n_services = 1,
-			     .hostports = &hp_cur, .n_hostports = 1 };
-	prev = (struct plan){ .services = &svc_prev, .n_services = 1 };
+	hp_cur = (struct plan_hostport){.pod = "default/hp",
+					.family = AF_INET,
+					.proto = NFP_PROTO_UDP,
+					.host_port = 5353,
+					.pod_ip = A("10.244.0.9"),
+					.container_port = 53};
+	cur = (struct plan){.services = &svc_cur,
+			    .n_services = 1,
+			    .hostports = &hp_cur,
+			    .n_hostports = 1};
+	prev = (struct plan){.services = &svc_prev, .n_services = 1};
 	ct_index_build(&cur, &icur);
 	ct_index_build(&prev, &iprev);
 }
@@ -55,9 +58,11 @@ static void teardown(void)
 static struct ct_flow flow(const char *dst, uint16_t dport, const char *to,
 			   uint16_t toport, bool nat)
 {
-	struct ct_flow f = { .family = AF_INET, .ipproto = IPPROTO_UDP,
-			     .orig_dport = dport, .reply_sport = toport,
-			     .dst_nat = nat };
+	struct ct_flow f = {.family = AF_INET,
+			    .ipproto = IPPROTO_UDP,
+			    .orig_dport = dport,
+			    .reply_sport = toport,
+			    .dst_nat = nat};
 
 	f.orig_dst = A(dst);
 	f.reply_src = A(to);
@@ -76,8 +81,10 @@ END_TEST
 
 START_TEST(test_node_port_any_address)
 {
-	struct ct_flow gone = flow("192.168.50.10", 30053, "10.244.1.6", 5353, true);
-	struct ct_flow live = flow("192.168.50.10", 30053, "10.244.0.5", 5353, true);
+	struct ct_flow gone =
+		flow("192.168.50.10", 30053, "10.244.1.6", 5353, true);
+	struct ct_flow live =
+		flow("192.168.50.10", 30053, "10.244.0.5", 5353, true);
 
 	ck_assert(ct_flow_is_stale(&icur, &iprev, &gone));
 	ck_assert(!ct_flow_is_stale(&icur, &iprev, &live));
@@ -89,7 +96,8 @@ START_TEST(test_unrelated_flows_kept)
 	struct ct_flow other = flow("8.8.8.8", 53, "8.8.8.8", 53, false);
 	struct ct_flow natted = flow("10.96.9.9", 53, "10.244.3.3", 53, true);
 	/* a non-NATed flow whose port matches a node port, to another host */
-	struct ct_flow egress = flow("198.51.100.1", 30053, "198.51.100.1", 30053, false);
+	struct ct_flow egress =
+		flow("198.51.100.1", 30053, "198.51.100.1", 30053, false);
 
 	ck_assert(!ct_flow_is_stale(&icur, &iprev, &other));
 	ck_assert(!ct_flow_is_stale(&icur, &iprev, &natted));
@@ -108,7 +116,7 @@ END_TEST
 START_TEST(test_frontend_gone)
 {
 	struct ct_flow f = flow("10.96.0.10", 53, "10.244.0.5", 5353, true);
-	struct plan empty = { 0 };
+	struct plan empty = {0};
 	struct ct_index iempty;
 
 	ct_index_build(&empty, &iempty);
@@ -122,8 +130,10 @@ END_TEST
 
 START_TEST(test_hostport)
 {
-	struct ct_flow live = flow("192.168.50.10", 5353, "10.244.0.9", 53, true);
-	struct ct_flow old = flow("192.168.50.10", 5353, "10.244.0.8", 53, true);
+	struct ct_flow live =
+		flow("192.168.50.10", 5353, "10.244.0.9", 53, true);
+	struct ct_flow old =
+		flow("192.168.50.10", 5353, "10.244.0.8", 53, true);
 
 	ck_assert(!ct_flow_is_stale(&icur, &iprev, &live));
 	ck_assert(ct_flow_is_stale(&icur, &iprev, &old));
@@ -133,7 +143,7 @@ END_TEST
 START_TEST(test_tcp_ignored)
 {
 	struct plan_service tcp = svc_cur;
-	struct plan p = { .services = &tcp, .n_services = 1 };
+	struct plan p = {.services = &tcp, .n_services = 1};
 	struct ct_index idx;
 
 	tcp.proto = NFP_PROTO_TCP;

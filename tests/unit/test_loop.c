@@ -38,7 +38,7 @@ static long thrice_b(struct loop *l, long long id, void *ud)
 START_TEST(test_timers_order_and_repeat)
 {
 	struct loop *l = loop_new();
-	struct rec r = { 0 };
+	struct rec r = {0};
 
 	ck_assert_ptr_nonnull(l);
 	loop_add_timer(l, 20, thrice_b, &r);
@@ -82,11 +82,12 @@ static long write_later(struct loop *l, long long id, void *ud)
 START_TEST(test_fd_and_cancelled_timer)
 {
 	struct loop *l = loop_new();
-	struct rec r = { 0 };
+	struct rec r = {0};
 	long long id;
 
 	ck_assert_int_eq(pipe(r.pipefd), 0);
-	ck_assert_int_eq(loop_watch_fd(l, r.pipefd[0], EPOLLIN, on_read, &r), 0);
+	ck_assert_int_eq(loop_watch_fd(l, r.pipefd[0], EPOLLIN, on_read, &r),
+			 0);
 	id = loop_add_timer(l, 5, never, &r);
 	loop_add_timer(l, 10, write_later, &r);
 	loop_del_timer(l, id);
@@ -117,7 +118,7 @@ static long tick(struct loop *l, long long id, void *ud)
 START_TEST(test_before_sleep_runs_each_iteration)
 {
 	struct loop *l = loop_new();
-	struct rec r = { 0 };
+	struct rec r = {0};
 
 	loop_set_before_sleep(l, hook, &r);
 	loop_add_timer(l, 1, tick, &r);

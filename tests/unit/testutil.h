@@ -53,8 +53,9 @@ static inline void test_golden(const char *path, const char *text)
 			fputs(text, f);
 			fclose(f);
 		}
-		ck_abort_msg("output differs from %s (actual in build/golden.actual)",
-			     path);
+		ck_abort_msg(
+			"output differs from %s (actual in build/golden.actual)",
+			path);
 	}
 }
 
