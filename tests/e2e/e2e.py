@@ -26,6 +26,7 @@ from lib.scenario import REGISTRY, Ctx, Skip  # noqa: E402
 import scenarios  # noqa: E402,F401  (registers the scenarios)
 
 MODES = ("nftables", "iptables")
+MAX_REASON_LINES = 14  # per scenario on the terminal; the rest in files
 SCENARIO_TIMEOUT = 90  # seconds: a hung scenario fails instead of hanging
 
 
@@ -41,8 +42,9 @@ def on_term(signum, frame):
     raise SystemExit("terminated by signal %d" % signum)
 
 
-def preflight(mode, prefix, workdir):
-    """None if `kube-nfproxy --dry-run` works for mode, else the reason."""
+def preflight(mode, applier, prefix, workdir):
+    """None if `kube-nfproxy --dry-run` (and, for the once applier,
+    `--once` in a scratch namespace) works for mode, else the reason."""
     b = proxy.nfp_bin()
     if not os.access(b, os.X_OK):
         return "no executable %s (set NFP_BIN or run make)" % b
@@ -60,6 +62,12 @@ def preflight(mode, prefix, workdir):
         proxy.dry_run(t, ns, mode, path, "node-1")
     except (proxy.ApplyError, topo.CmdError) as e:
         return "kube-nfproxy --dry-run cannot produce rulesets yet: %s" % e
+    try:
+        proxy.APPLIERS[applier](t, ns, mode, path, "node-1")
+    except (proxy.ApplyError, topo.CmdError) as e:
+        hint = "; NFP_APPLY=dryrun tests the rules through --dry-run" \
+            if applier == "once" else ""
+        return "applier %s does not work: %s%s" % (applier, e, hint)
     finally:
         t.destroy()
     return None
@@ -100,6 +108,9 @@ def run_one(sc, mode, applier, prefix, workdir, args):
     status, reason = "PASS", ""
     signal.alarm(SCENARIO_TIMEOUT)
     try:
+        if not sc.stand_in and os.path.basename(proxy.nfp_bin()) == \
+                "fakeproxy.py":
+            raise Skip("the stand-in lib/fakeproxy.py does not implement it")
         if sc.topology:
             t.build()
             t.sanity()
@@ -119,13 +130,14 @@ def run_one(sc, mode, applier, prefix, workdir, args):
         if status == "FAIL" and t.created:
             try:
                 collect_diagnostics(ctx, sdir)
-                reason += "\n(rules, conntrack, dry-run text, probes: %s)" % sdir
+                reason += ("\n(rules, conntrack, dry-run text, probes: %s)" %
+                           sdir)
             except Exception as e:  # noqa: BLE001
                 reason += "\n(diagnostics failed: %s)" % e
         if status == "FAIL" and args.keep:
             print("  kept namespaces: %s" % " ".join(t.created))
-            for p in t.pods.values():
-                t.stop_server(p.name)
+            for name in list(t.servers):
+                t.stop_server(name)
         else:
             t.destroy()
     if status == "FAIL" or args.verbose:
@@ -179,7 +191,7 @@ def main():
     interrupted = None
     try:
         for mode in modes:
-            broken = preflight(mode, prefix, workdir)
+            broken = preflight(mode, applier, prefix, workdir)
             for sc in chosen:
                 if broken and sc.topology:
                     status, reason, secs = "FAIL", broken, 0.0
@@ -190,6 +202,10 @@ def main():
                 line = "%s %s/%s (%.1fs)" % (status, mode, sc.name, secs)
                 if reason:
                     first, *rest = reason.splitlines()
+                    if len(rest) > MAX_REASON_LINES:
+                        rest = rest[:MAX_REASON_LINES] + [
+                            "... (%d more lines in the work dir)" %
+                            (len(rest) - MAX_REASON_LINES)]
                     line += ": " + first
                     line += "".join("\n    " + r for r in rest)
                 print(line, flush=True)

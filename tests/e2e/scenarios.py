@@ -9,15 +9,13 @@ import socket
 import time
 
 from lib import k8s, topo
-from lib.scenario import Skip, eps, node_ip, scenario, summarise, peer_ip
+from lib.scenario import Skip, eps, peer_ip, scenario, summarise
 
 N1 = topo.NODES["node-1"]["ip4"]
 N1_6 = topo.NODES["node-1"]["ip6"]
-N2 = topo.NODES["node-2"]["ip4"]
 EXT = topo.EXT_IP4
 EXT_OTHER = topo.EXT_IP4_OTHER
 
-TCP_PORTS = [("http", "TCP", 8080)]
 WEB_EP_PORTS = [("http", "TCP", 8080), ("dns", "UDP", 5353)]
 
 
@@ -26,9 +24,11 @@ def web_ports(np_tcp=None, np_udp=None):
             k8s.port("dns", "UDP", 53, 5353, np_udp)]
 
 
-def web(ctx, name, cip, pods, family=4, ep_cond=None, **svc_kw):
+def web(ctx, name, cip, pods, ep_cond=None, **svc_kw):
     """A service with an http (TCP 80->8080) and a dns (UDP 53->5353) port
-    plus its EndpointSlice(s): [service, slice...]."""
+    plus one EndpointSlice per cluster IP family: [service, slice...].
+    cip: one cluster IP or a list (dual-stack); ep_cond: pod -> conditions;
+    np_tcp/np_udp: node ports; the rest goes to k8s.service()."""
     np_tcp = svc_kw.pop("np_tcp", None)
     np_udp = svc_kw.pop("np_udp", None)
     cips = cip if isinstance(cip, (list, tuple)) else [cip]
@@ -55,6 +55,18 @@ def sc_clusterip(ctx):
     ctx.expect_pods("p1c", "10.96.0.10", 53, every, proto="udp", count=50)
     ctx.expect_pods("node-1", "10.96.0.10", 80, every, count=50,
                     why="node-originated traffic, OUTPUT path")
+    # DNS-like: one port number, both protocols, different endpoints
+    svc = k8s.service("dns", [k8s.port("dns-udp", "UDP", 53, 5353),
+                              k8s.port("dns-tcp", "TCP", 53, 8081)],
+                      cluster_ips=["10.96.0.9"])
+    sl = k8s.endpoint_slice("dns", eps(ctx, ["p1b", "p2b"]),
+                            [("dns-udp", "UDP", 5353),
+                             ("dns-tcp", "TCP", 8081)])
+    ctx.apply(web(ctx, "web", "10.96.0.10", every) + [svc, sl])
+    ctx.expect_pods("p1c", "10.96.0.9", 53, ["p1b", "p2b"], proto="udp",
+                    count=30, why="UDP 53 of a TCP+UDP port pair")
+    ctx.expect_pods("p1c", "10.96.0.9", 53, ["p1b", "p2b"], count=30,
+                    why="TCP 53 of a TCP+UDP port pair")
 
 
 @scenario("nodeport")
@@ -75,6 +87,8 @@ def sc_externalips(ctx):
     ctx.expect_pods("ext", "198.51.100.10", 80, ["p1a", "p2a"], count=30)
     ctx.expect_pods("ext", "198.51.100.10", 53, ["p1a", "p2a"], proto="udp",
                     count=30)
+    ctx.expect_pods("p1c", "198.51.100.10", 80, ["p1a", "p2a"], count=30,
+                    why="external IP used from inside the cluster")
 
 
 @scenario("loadbalancer")
@@ -115,7 +129,15 @@ def sc_etp_local(ctx):
     objs += web(ctx, "remote-only", "10.96.0.16", ["p2a"], type="NodePort",
                 np_tcp=30081, np_udp=30054, etp="Local",
                 health_node_port=32001)
+    objs += web(ctx, "lb-local", "10.96.0.36", ["p1a", "p2a"],
+                type="LoadBalancer", np_tcp=30082, np_udp=30055, etp="Local",
+                lb_ips=["198.51.100.22"], health_node_port=32002)
     ctx.apply(objs)
+    outs = ctx.expect_pods("ext", "198.51.100.22", 80, ["p1a"], count=20,
+                           why="LB IP with policy Local")
+    seen = sorted({peer_ip(o) for o in outs if o["r"] == "answer"})
+    ctx.check(seen == [EXT], "LB IP, policy Local: the pod must see the "
+              "client's address %s, saw %s" % (EXT, seen))
     outs = ctx.expect_pods("ext", N1, 30080, ["p1a"], count=30,
                            why="policy Local: p2a is on node-2")
     outs += ctx.expect_pods("ext", N1, 30053, ["p1a"], proto="udp", count=10)
@@ -127,6 +149,13 @@ def sc_etp_local(ctx):
     # traffic from pods to the cluster IP still uses every endpoint
     ctx.expect_pods("p1c", "10.96.0.15", 80, ["p1a", "p2a"], count=30,
                     why="internal traffic is not subject to etp=Local")
+    # pods and the node itself reaching the node port are short-circuited
+    # to the cluster-wide endpoints (kube-proxy semantics), not dropped
+    ctx.expect_pods("p1c", N1, 30081, ["p2a"], count=10,
+                    why="pod -> etp=Local node port without a local "
+                    "endpoint: short-circuit to the service")
+    ctx.expect_pods("node-1", N1, 30081, ["p2a"], count=10,
+                    why="node -> its own etp=Local node port: short-circuit")
 
 
 @scenario("etp_cluster")
@@ -189,7 +218,8 @@ def sc_no_endpoints(ctx):
     why = "no endpoints: ICMP port unreachable expected"
     for ip in ("10.96.0.21", "10.96.0.22", "10.96.0.23"):
         ctx.expect_outcome("p1c", ip, 80, "refused", why=why)
-    ctx.expect_outcome("p1c", "10.96.0.21", 53, "refused", proto="udp", why=why)
+    ctx.expect_outcome("p1c", "10.96.0.21", 53, "refused", proto="udp",
+                       why=why)
     ctx.expect_outcome("node-1", "10.96.0.21", 80, "refused",
                        why=why + " (node-originated, OUTPUT path)")
     ctx.expect_outcome("ext", N1, 30080, "refused",
@@ -199,10 +229,13 @@ def sc_no_endpoints(ctx):
 @scenario("hairpin")
 def sc_hairpin(ctx):
     """A pod reaches itself through its own service."""
-    ctx.apply(web(ctx, "web", "10.96.0.24", ["p1a"]))
+    ctx.apply(web(ctx, "web", "10.96.0.24", ["p1a"], type="NodePort",
+                  np_tcp=30080, np_udp=30053))
     ctx.expect_pods("p1a", "10.96.0.24", 80, ["p1a"], count=10,
                     why="hairpin: needs masquerade of the pod's own source")
     ctx.expect_pods("p1a", "10.96.0.24", 53, ["p1a"], proto="udp", count=10)
+    ctx.expect_pods("p1a", N1, 30080, ["p1a"], count=10,
+                    why="hairpin through the node port")
 
 
 @scenario("udp_endpoint_removed")
@@ -275,7 +308,8 @@ def sc_dualstack(ctx):
     still works."""
     ctx.apply(web(ctx, "web", ["10.96.0.27", "fd00:96::27"],
                   ["p1a", "p1b", "p2a"], type="NodePort", np_tcp=30080,
-                  np_udp=30053))
+                  np_udp=30053,
+                  external_ips=["198.51.100.27", "2001:db8:51::27"]))
     every = ["p1a", "p1b", "p2a"]
     outs = ctx.expect_pods("p1c", "fd00:96::27", 80, every, count=50)
     ctx.check(all(":" in peer_ip(o) for o in outs if o["r"] == "answer"),
@@ -285,15 +319,25 @@ def sc_dualstack(ctx):
     ctx.expect_pods("ext", N1_6, 30080, every, count=50,
                     why="NodePort over IPv6")
     ctx.expect_pods("p1c", "10.96.0.27", 80, every, count=50)
+    ctx.expect_pods("ext", "2001:db8:51::27", 80, every, count=50,
+                    why="IPv6 external IP")
+    ctx.expect_pods("ext", "2001:db8:51::27", 53, every, proto="udp",
+                    count=50, why="IPv6 external IP")
 
 
 @scenario("update")
 def sc_update(ctx):
     """Endpoints change, the rules are applied again: only the new set
     answers."""
-    ctx.apply(web(ctx, "web", "10.96.0.28", ["p1a", "p1b"]))
+    ctx.apply(web(ctx, "web", "10.96.0.28", ["p1a", "p1b"]) +
+              web(ctx, "gone", "10.96.0.29", ["p1a"]))
     ctx.expect_pods("p1c", "10.96.0.28", 80, ["p1a", "p1b"], count=30)
+    ctx.expect_pods("p1c", "10.96.0.29", 80, ["p1a"], count=5)
     ctx.apply(web(ctx, "web", "10.96.0.28", ["p2a", "p2b"]))
+    outs = ctx.probe("p1c", "10.96.0.29", 80, count=2, timeout=0.6)
+    ctx.check(all(o["r"] != "answer" for o in outs),
+              "service gone deleted from the input still answers: %s" %
+              summarise(outs))
     ctx.expect_pods("p1c", "10.96.0.28", 80, ["p2a", "p2b"], count=30,
                     why="after the update")
     ctx.expect_pods("p1c", "10.96.0.28", 53, ["p2a", "p2b"], proto="udp",
@@ -388,3 +432,84 @@ def sc_sctp_socket(ctx):
                    "ruleset level by sctp_rules" % e.strerror)
     raise Skip("SCTP sockets exist but the SCTP packet check is not "
                "written yet; sctp_rules covers the ruleset")
+
+
+# ---- beyond the issue's list: features the product has (flags, hostPort,
+# ---- egress masquerade)
+
+@scenario("egress_masq", stand_in=False)
+def sc_egress_masq(ctx):
+    """Pod traffic leaving the cluster is masqueraded to the node's address
+    (default --egress-masquerade); pod-to-pod traffic is not."""
+    ctx.apply(web(ctx, "web", "10.96.0.32", ["p1a"]))
+    for proto in ("tcp", "udp"):
+        outs = ctx.expect_pods("p1a", EXT, 8080, ["ext"], proto=proto,
+                               count=5, why="egress to a non-cluster address")
+        seen = sorted({peer_ip(o) for o in outs if o["r"] == "answer"})
+        ctx.check(not seen or seen == [N1], "egress %s: the external host "
+                  "must see node-1's %s, saw %s" % (proto, N1, seen))
+        outs = ctx.expect_pods("p1a", ctx.pods["p2a"].ip4, 8080, ["p2a"],
+                               proto=proto, count=5)
+        seen = sorted({peer_ip(o) for o in outs if o["r"] == "answer"})
+        ctx.check(not seen or seen == [ctx.pods["p1a"].ip4],
+                  "pod to pod (%s) must keep the pod's source %s, saw %s" % (
+                      proto, ctx.pods["p1a"].ip4, seen))
+    ctx.apply(web(ctx, "web", "10.96.0.32", ["p1a"]),
+              extra=["--egress-masquerade=false"])
+    ctx.expect_outcome("p1a", EXT, 8080, "timeout",
+                       why="--egress-masquerade=false: the external network "
+                       "has no route back to the pod CIDR")
+
+
+@scenario("masquerade_all", stand_in=False)
+def sc_masquerade_all(ctx):
+    """--masquerade-all: cluster-IP traffic from pods is masqueraded too."""
+    p1c = ctx.pods["p1c"].ip4
+    ctx.apply(web(ctx, "web", "10.96.0.33", ["p2a"]))
+    outs = ctx.expect_pods("p1c", "10.96.0.33", 80, ["p2a"], count=5)
+    seen = sorted({peer_ip(o) for o in outs if o["r"] == "answer"})
+    ctx.check(not seen or seen == [p1c], "without --masquerade-all the "
+              "endpoint must see the pod's %s, saw %s" % (p1c, seen))
+    ctx.apply(web(ctx, "web", "10.96.0.33", ["p2a"]),
+              extra=["--masquerade-all"])
+    outs = ctx.expect_pods("p1c", "10.96.0.33", 80, ["p2a"], count=5)
+    outs += ctx.expect_pods("p1c", "10.96.0.33", 53, ["p2a"], proto="udp",
+                            count=5)
+    seen = sorted({peer_ip(o) for o in outs if o["r"] == "answer"})
+    ctx.check(not seen or seen == [N1], "with --masquerade-all the endpoint "
+              "on node-2 must see node-1's %s, saw %s" % (N1, seen))
+
+
+@scenario("nodeport_addresses", stand_in=False)
+def sc_nodeport_addresses(ctx):
+    """--nodeport-addresses limits node ports to the listed CIDRs' local
+    addresses."""
+    objs = web(ctx, "web", "10.96.0.34", ["p1a", "p2a"], type="NodePort",
+               np_tcp=30080, np_udp=30053)
+    gw = topo.NODES["node-1"]["gw4"]
+    ctx.apply(objs)
+    ctx.expect_pods("p1c", gw, 30080, ["p1a", "p2a"], count=20,
+                    why="default: every local address takes node ports")
+    ctx.apply(objs, extra=["--nodeport-addresses", "192.168.50.0/24"])
+    ctx.expect_pods("ext", N1, 30080, ["p1a", "p2a"], count=20)
+    ctx.expect_pods("p1c", N1, 30080, ["p1a", "p2a"], count=20,
+                    why="node address from a pod")
+    ctx.expect_outcome("p1c", gw, 30080, "refused",
+                       why="10.244.0.1 is outside --nodeport-addresses: the "
+                       "node's own stack answers (RST), no DNAT")
+
+
+@scenario("hostport", stand_in=False)
+def sc_hostport(ctx):
+    """hostPort of a running pod on this node is reachable on the node's
+    address; another node's hostPort is not."""
+    ctx.apply(web(ctx, "web", "10.96.0.35", ["p1a"]) + [
+        k8s.pod(ctx.pods["p1b"], host_ports=[(9080, 8080, "TCP"),
+                                              (9053, 5353, "UDP")]),
+        k8s.pod(ctx.pods["p2a"], host_ports=[(9081, 8080, "TCP")])])
+    ctx.expect_pods("ext", N1, 9080, ["p1b"], count=5)
+    ctx.expect_pods("ext", N1, 9053, ["p1b"], proto="udp", count=5)
+    ctx.expect_pods("p1c", N1, 9080, ["p1b"], count=5,
+                    why="hostPort from a pod on the same node")
+    ctx.expect_outcome("ext", N1, 9081, "refused",
+                       why="p2a runs on node-2: no hostPort rule on node-1")

@@ -20,7 +20,7 @@ import sys
 
 # Deliberate bugs, to prove that the harness catches them (comma-separated):
 # no-masq no-reject no-fw etp-ignored no-affinity no-terminating
-# random-names flap
+# random-names flap no-ct-flush (--once only)
 BUGS = set(filter(None, os.environ.get("FAKE_BUG", "").split(",")))
 
 MASQ_MARK = 0x4000
@@ -100,7 +100,8 @@ def build_plan(objs, node, cluster_cidrs):
                     "ext_ips": [ip for ip in spec.get("externalIPs", [])
                                 if (":" in ip) == (fam == 6)],
                     "lb_ips": [i["ip"] for i in ing
-                               if "ip" in i and (":" in i["ip"]) == (fam == 6)],
+                               if "ip" in i and
+                               (":" in i["ip"]) == (fam == 6)],
                     "ranges": [r for r in spec.get("loadBalancerSourceRanges",
                                                    [])
                                if (":" in r) == (fam == 6)
@@ -367,6 +368,20 @@ def ipt_text(plan, fam, cidrs):
     return "\n".join(out) + "\n"
 
 
+def in_harness_netns():
+    me = os.stat("/proc/self/ns/net")
+    try:
+        names = os.listdir("/run/netns")
+    except OSError:
+        return False
+    for n in names:
+        if n.startswith("nfpe2e"):
+            st = os.stat(os.path.join("/run/netns", n))
+            if (st.st_dev, st.st_ino) == (me.st_dev, me.st_ino):
+                return True
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true")
@@ -376,9 +391,14 @@ def main():
     ap.add_argument("--cluster-cidr", default="")
     ap.add_argument("--nodeport-addresses", default="")
     ap.add_argument("--masquerade-all", action="store_true")
+    ap.add_argument("--once", action="store_true")
     args = ap.parse_args()
-    if not args.dry_run:
-        print("fakeproxy: only --dry-run", file=sys.stderr)
+    if args.dry_run == args.once:
+        print("fakeproxy: give --dry-run or --once", file=sys.stderr)
+        return 2
+    if args.once and not in_harness_netns():
+        print("fakeproxy: --once only runs inside a namespace of the e2e "
+              "harness (/run/netns/nfpe2e*)", file=sys.stderr)
         return 2
     with open(args.input) as f:
         data = json.load(f)
@@ -387,10 +407,38 @@ def main():
              args.cluster_cidr.split(",") if c]
     plan = build_plan(objs, args.hostname_override, cidrs)
     if args.mode == "nftables":
-        sys.stdout.write(nft_text(plan, 4, cidrs) + nft_text(plan, 6, cidrs))
+        text = nft_text(plan, 4, cidrs) + nft_text(plan, 6, cidrs)
     else:
-        sys.stdout.write("# family ipv4\n" + ipt_text(plan, 4, cidrs) +
-                         "# family ipv6\n" + ipt_text(plan, 6, cidrs))
+        text = ("# family ipv4\n" + ipt_text(plan, 4, cidrs) +
+                "# family ipv6\n" + ipt_text(plan, 6, cidrs))
+    if args.dry_run:
+        sys.stdout.write(text)
+        return 0
+    return once(args.mode, text, plan)
+
+
+def once(mode, text, plan):
+    """Load text into the current (non-root) netns, then forget the UDP
+    flows of every service (coarser than the product has to be)."""
+    import subprocess
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    from lib import proxy
+    if mode == "nftables":
+        jobs = [(["nft", "-f", "-"], proxy.nft_replacing(text))]
+    else:
+        v4, v6 = proxy.ipt_split(text)
+        jobs = [(["iptables-legacy-restore"], v4),
+                (["ip6tables-legacy-restore"], v6)]
+    for argv, inp in jobs:
+        p = subprocess.run(argv, input=inp, text=True, capture_output=True)
+        if p.returncode:
+            sys.stderr.write(p.stderr)
+            return 1
+    for s in plan:
+        if s["proto"] == "udp" and "no-ct-flush" not in BUGS:
+            subprocess.run(["conntrack", "-D", "-f",
+                            "ipv6" if s["fam"] == 6 else "ipv4", "-p", "udp",
+                            "--orig-dst", s["cip"]], capture_output=True)
     return 0
 
 

@@ -93,9 +93,16 @@ def node(name):
                 {"type": "Hostname", "address": name}]}}
 
 
-def pod(p):
+def pod(p, host_ports=()):
+    """Pod object of topo.Pod p; host_ports: (hostPort, containerPort,
+    protocol[, hostIP]) tuples."""
     ports = [{"containerPort": n, "protocol": proto}
              for n in topo.SERVER_PORTS for proto in ("TCP", "UDP")]
+    for hp in host_ports:
+        ports.append({"containerPort": hp[1], "hostPort": hp[0],
+                      "protocol": hp[2]})
+        if len(hp) > 3:
+            ports[-1]["hostIP"] = hp[3]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": _meta(p.name),
             "spec": {"nodeName": p.node,
                      "containers": [{"name": "srv", "image": "e2e",
@@ -109,7 +116,8 @@ def klist(items):
             "metadata": {"resourceVersion": ""}}
 
 
-def base_objects(t):
-    """Nodes and pods of topology t: every scenario's input starts here."""
+def base_objects(t, skip_pods=()):
+    """Nodes and pods of topology t: every scenario's input starts here
+    (pods named in skip_pods are left out: the scenario brings its own)."""
     return [node(n) for n in sorted(topo.NODES)] + \
-        [pod(p) for _, p in sorted(t.pods.items())]
+        [pod(p) for _, p in sorted(t.pods.items()) if p.name not in skip_pods]

@@ -3,6 +3,7 @@
 import collections
 import json
 import os
+import time
 
 from . import k8s, proxy, topo
 
@@ -15,18 +16,20 @@ class Skip(Exception):
 
 
 class Scenario:
-    def __init__(self, name, fn, doc, topology=True):
+    def __init__(self, name, fn, doc, topology=True, stand_in=True):
         self.name = name
         self.fn = fn
         self.doc = doc
         self.topology = topology
+        self.stand_in = stand_in  # lib/fakeproxy.py implements it
 
 
-def scenario(name, topology=True):
+def scenario(name, topology=True, stand_in=True):
     """Decorator: register fn(ctx) as a scenario."""
     def wrap(fn):
         doc = (fn.__doc__ or "").strip().splitlines()
-        REGISTRY.append(Scenario(name, fn, doc[0] if doc else "", topology))
+        REGISTRY.append(Scenario(name, fn, doc[0] if doc else "", topology,
+                                 stand_in))
         return fn
     return wrap
 
@@ -64,17 +67,23 @@ class Ctx:
         self.n_inputs += 1
         path = os.path.join(self.workdir, "input-%02d.json" % self.n_inputs)
         with open(path, "w") as f:
-            json.dump(k8s.klist(k8s.base_objects(self.t) + list(objs)), f,
-                      indent=1, sort_keys=True)
+            own = {o["metadata"]["name"] for o in objs
+                   if o.get("kind") == "Pod"}
+            json.dump(k8s.klist(k8s.base_objects(self.t, own) + list(objs)),
+                      f, indent=1, sort_keys=True)
         return path
 
     def apply(self, objs, nodes=("node-1",), extra=()):
         """Run the applier for each node; ApplyError fails the scenario."""
         path = self.write_input(objs)
+        t0 = time.monotonic()
         for node in nodes:
             proxy.APPLIERS[self.applier](self.t, self.t.node_ns[node],
                                          self.mode, path, node, extra)
             self.applied[node] = (path, tuple(extra))
+        self.log.append("apply %s on %s%s (%.2fs)" % (
+            os.path.basename(path), ",".join(nodes),
+            " " + " ".join(extra) if extra else "", time.monotonic() - t0))
         return path
 
     def compare_rulesets(self):
@@ -91,11 +100,12 @@ class Ctx:
     # -- probing --
     def probe(self, where, dst, port, proto="tcp", count=1, src=None,
               timeout=1.0, max_bad=0):
+        t0 = time.monotonic()
         outs = self.t.probe(where, dst, port, proto=proto, count=count,
                             src=src, timeout=timeout, max_bad=max_bad)
-        self.log.append("%s -> %s:%s/%s x%d: %s" % (
+        self.log.append("%s -> %s:%s/%s x%d: %s (%.2fs)" % (
             where + ("(src %s)" % src if src else ""), dst, port, proto,
-            count, summarise(outs)))
+            count, summarise(outs), time.monotonic() - t0))
         return outs
 
     # -- checks --

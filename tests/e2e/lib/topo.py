@@ -117,7 +117,6 @@ class Pod:
         self.ip4 = n["net4"] + str(host)
         self.ip6 = n["net6"] + str(host)
         self.veth = "veth-" + name
-        self.server = None
 
     def ip(self, family):
         return self.ip6 if family == 6 else self.ip4
@@ -135,6 +134,7 @@ class Topology:
         self.pods = {name: Pod(name, node, host, prefix)
                      for name, node, host in PODS}
         self.created = []
+        self.servers = {}  # name -> Popen of lib/server.py
 
     # -- commands, always inside one of our namespaces --
     def _own(self, ns):
@@ -252,32 +252,33 @@ class Topology:
             self.addr(pod.ns, "eth0", pod.ip4 + "/24", pod.ip6 + "/64")
             self.ip(pod.ns, "route", "add", "default", "via", d["gw4"])
             self.ip(pod.ns, "-6", "route", "add", "default", "via", d["gw6"])
-        for pod in self.pods.values():
-            self.start_server(pod.name)
-        for pod in self.pods.values():
-            self.wait_server(pod.name)
+        # every pod serves; so does the external host (egress checks)
+        names = sorted(self.pods) + ["ext"]
+        for name in names:
+            self.start_server(name)
+        for name in names:
+            self.wait_server(name)
 
     # -- servers --
     def start_server(self, name):
-        pod = self.pods[name]
-        pod.server = self.ns_popen(
-            pod.ns, [PYTHON, SERVER, "--name", name, "--ports",
-                     ",".join(str(p) for p in SERVER_PORTS)],
+        """Start lib/server.py in pod `name` (or "ext"), answering as name."""
+        self.servers[name] = self.ns_popen(
+            self.ns_of(name), [PYTHON, SERVER, "--name", name, "--ports",
+                               ",".join(str(p) for p in SERVER_PORTS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
 
     def wait_server(self, name, timeout=10.0):
-        srv = self.pods[name].server
+        srv = self.servers[name]
         r, _, _ = select.select([srv.stdout], [], [], timeout)
         line = srv.stdout.readline() if r else ""
         if line.strip() != "ready":
-            raise CmdError("server in pod %s did not start: %s" %
+            raise CmdError("server in %s did not start: %s" %
                            (name, srv.stderr.read() if srv.poll() is not None
                             else "no ready line"))
 
     def stop_server(self, name):
-        srv = self.pods[name].server
-        self.pods[name].server = None
+        srv = self.servers.pop(name, None)
         if srv is None:
             return
         try:
@@ -326,9 +327,9 @@ class Topology:
 
     # -- teardown --
     def destroy(self):
-        for pod in self.pods.values():
+        for name in list(self.servers):
             try:
-                self.stop_server(pod.name)
+                self.stop_server(name)
             except Exception:  # noqa: BLE001 - keep tearing down
                 pass
         for ns in reversed(self.created):
