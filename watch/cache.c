@@ -61,18 +61,18 @@ static struct array array_of(struct k8s_cluster *c, enum watch_kind k)
 {
 	switch (k) {
 	case WATCH_SERVICES:
-		return (struct array){ (char *)c->services, &c->n_services,
-				       sizeof(*c->services) };
+		return (struct array){(char *)c->services, &c->n_services,
+				      sizeof(*c->services)};
 	case WATCH_SLICES:
-		return (struct array){ (char *)c->slices, &c->n_slices,
-				       sizeof(*c->slices) };
+		return (struct array){(char *)c->slices, &c->n_slices,
+				      sizeof(*c->slices)};
 	case WATCH_PODS:
-		return (struct array){ (char *)c->pods, &c->n_pods,
-				       sizeof(*c->pods) };
+		return (struct array){(char *)c->pods, &c->n_pods,
+				      sizeof(*c->pods)};
 	case WATCH_NODES:
 	default:
-		return (struct array){ (char *)c->nodes, &c->n_nodes,
-				       sizeof(*c->nodes) };
+		return (struct array){(char *)c->nodes, &c->n_nodes,
+				      sizeof(*c->nodes)};
 	}
 }
 
@@ -105,14 +105,14 @@ static struct array array_grow(struct k8s_cluster *c, enum watch_kind k)
 static void array_move(struct k8s_cluster *dst, struct k8s_cluster *src,
 		       enum watch_kind k)
 {
-#define MOVE(f, n, cap)                                                      \
-	do {                                                                 \
-		free(dst->f);                                                \
-		dst->f = src->f;                                             \
-		dst->n = src->n;                                             \
-		dst->cap = src->cap;                                         \
-		src->f = NULL;                                               \
-		src->n = src->cap = 0;                                       \
+#define MOVE(f, n, cap)                \
+	do {                           \
+		free(dst->f);          \
+		dst->f = src->f;       \
+		dst->n = src->n;       \
+		dst->cap = src->cap;   \
+		src->f = NULL;         \
+		src->n = src->cap = 0; \
 	} while (0)
 	switch (k) {
 	case WATCH_SERVICES:
@@ -388,8 +388,11 @@ bool watch_cache_replace(struct watch_cache *c, enum watch_kind k,
 	struct array a = array_of(from, k);
 	size_t w = 0;
 
+	/* The first list is news even when empty: the kind is now known. */
+	bool first = !(c->synced & WATCH_KIND_BIT(k));
+
 	c->synced |= WATCH_KIND_BIT(k);
-	if (!list_differs(c, k, &old, &a)) {
+	if (!first && !list_differs(c, k, &old, &a)) {
 		for (size_t i = 0; i < *a.n; i++)
 			free_at(k, elem(&a, i));
 		*a.n = 0;

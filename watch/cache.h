@@ -77,8 +77,9 @@ bool watch_cache_delete(struct watch_cache *c, enum watch_kind k,
  * moving them out of from (whose array for k is left empty; other kinds in
  * from are untouched). Objects missing from the list are gone, duplicates
  * keep the last copy. Marks k synced. Returns true when the content
- * changed (not when every object came back with the same
- * uid/resourceVersion).
+ * changed or this is the kind's first list (even an empty one: the daemon
+ * learns that the kind is now known); false when every object came back
+ * with the same uid/resourceVersion.
  */
 bool watch_cache_replace(struct watch_cache *c, enum watch_kind k,
 			 struct k8s_cluster *from);

@@ -64,7 +64,7 @@ out_free:
 
 char *watch_http_url(const struct kube_config *c, const char *path_query)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	struct server_url su;
 
 	if (c->tls_server_name && split_server(c, &su) == 0) {
@@ -88,7 +88,7 @@ void watch_http_escape(struct strbuf *sb, const char *s)
 		    ch == '_' || ch == '~') {
 			strbuf_add(sb, s, 1);
 		} else {
-			char e[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+			char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
 
 			strbuf_add(sb, e, 3);
 		}
@@ -102,13 +102,13 @@ struct setter {
 	const char *what;
 };
 
-#define SET(s, opt, val)                                                     \
-	do {                                                                 \
-		CURLcode rc_ = curl_easy_setopt((s)->h, opt, val);           \
-		if (rc_ != CURLE_OK && (s)->rc == CURLE_OK) {                \
-			(s)->rc = rc_;                                       \
-			(s)->what = #opt;                                    \
-		}                                                            \
+#define SET(s, opt, val)                                           \
+	do {                                                       \
+		CURLcode rc_ = curl_easy_setopt((s)->h, opt, val); \
+		if (rc_ != CURLE_OK && (s)->rc == CURLE_OK) {      \
+			(s)->rc = rc_;                             \
+			(s)->what = #opt;                          \
+		}                                                  \
 	} while (0)
 
 static void set_blob(struct setter *s, CURLoption opt, const char *what,
@@ -167,7 +167,7 @@ static void set_tls(struct setter *s, const struct kube_config *c)
 static int set_connect_to(struct setter *s, const struct kube_config *c,
 			  struct curl_slist **connect_to)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	struct server_url su;
 
 	if (!c->tls_server_name)
@@ -186,7 +186,7 @@ static int set_connect_to(struct setter *s, const struct kube_config *c,
 int watch_http_init(struct watch_http *w, const struct kube_config *c,
 		    const char *user_agent, struct diag_list *d)
 {
-	struct setter s = { 0 };
+	struct setter s = {0};
 
 	memset(w, 0, sizeof(*w));
 	w->h = curl_easy_init();
@@ -236,11 +236,12 @@ int watch_http_init(struct watch_http *w, const struct kube_config *c,
 static struct curl_slist *make_headers(struct kube_config *c,
 				       struct diag_list *d)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+	struct curl_slist *h =
+		curl_slist_append(NULL, "Accept: application/json");
 	const char *tok = kube_config_token(c, d);
 
 	if (h && tok) {
-		struct strbuf sb = { 0 };
+		struct strbuf sb = {0};
 		struct curl_slist *n;
 
 		strbuf_addf(&sb, "%s%s", BEARER, tok);
@@ -314,7 +315,7 @@ int watch_http_get(struct kube_config *c, const char *path_query, size_t max,
 		   long timeout_ms, struct strbuf *body, long *status,
 		   struct diag_list *d)
 {
-	struct get_body b = { .sb = body, .max = max };
+	struct get_body b = {.sb = body, .max = max};
 	struct watch_http w;
 	char *url = NULL;
 	CURLcode rc;

@@ -25,7 +25,7 @@
 /* One easy handle and the lists curl borrows from us while it runs. */
 struct watch_http {
 	CURL *h;
-	struct curl_slist *headers; /* of the current request */
+	struct curl_slist *headers;    /* of the current request */
 	struct curl_slist *connect_to; /* tls-server-name */
 };
 

@@ -42,7 +42,7 @@ static int errf(struct kctx *k, int err, const char *where, const char *fmt,
 static int errf(struct kctx *k, int err, const char *where, const char *fmt,
 		...)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -65,7 +65,7 @@ static int errf(struct kctx *k, int err, const char *where, const char *fmt,
 static int read_file(const char *path, size_t max, char **buf, size_t *len,
 		     struct stat *st)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char chunk[8192];
 	int fd, err = 0;
 	ssize_t n;
@@ -125,12 +125,12 @@ static int get_str(struct kctx *k, const json_t *obj, const char *key,
 static int get_bool(struct kctx *k, const json_t *obj, const char *key,
 		    const char *where, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes",
-					   "Yes",  "YES",  "on",   "On",
-					   "ON",   "y",	   "Y" };
-	static const char *const no[] = { "false", "False", "FALSE", "no",
-					  "No",	   "NO",    "off",   "Off",
-					  "OFF",   "n",	    "N" };
+	static const char *const yes[] = {"true", "True", "TRUE", "yes",
+					  "Yes",  "YES",  "on",	  "On",
+					  "ON",	  "y",	  "Y"};
+	static const char *const no[] = {"false", "False", "FALSE", "no",
+					 "No",	  "NO",	   "off",   "Off",
+					 "OFF",	  "n",	   "N"};
 	const json_t *v = json_object_get(obj, key);
 	const char *s;
 
@@ -212,11 +212,12 @@ out_bad:
 
 static char *resolve_path(struct kctx *k, const char *path)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (path[0] == '/' || !k->dir.len)
 		return xstrdup(path);
-	strbuf_addf(&sb, "%s/%s", k->dir.buf, path);
+	strbuf_addf(&sb, "%s%s%s", k->dir.buf,
+		    k->dir.buf[k->dir.len - 1] == '/' ? "" : "/", path);
 	return strbuf_detach(&sb);
 }
 
@@ -248,9 +249,10 @@ static int get_pem(struct kctx *k, const json_t *obj, const char *where,
 		return err;
 	if (data) {
 		if (path)
-			diag_addf(k->d, DIAG_WARN,
-				  "kubeconfig %s: %s: %s and %s both set, using %s",
-				  k->file, where, key, data_key, data_key);
+			diag_addf(
+				k->d, DIAG_WARN,
+				"kubeconfig %s: %s: %s and %s both set, using %s",
+				k->file, where, key, data_key, data_key);
 		if (b64_decode(data, &out->data, &out->len) < 0)
 			return errf(k, -EINVAL, where, "%s: not base64",
 				    data_key);
@@ -329,11 +331,12 @@ const char *kube_config_token(struct kube_config *c, struct diag_list *d)
 		return c->token;
 	err = load_token_file(c, c->token_file);
 	if (err)
-		diag_addf(d, DIAG_WARN,
-			  "token file %s: cannot re-read: %s; keeping the previous token",
-			  c->token_file,
-			  err == -EINVAL ? "empty or not text"
-					 : file_errstr(err));
+		diag_addf(
+			d, DIAG_WARN,
+			"token file %s: cannot re-read: %s; keeping the previous token",
+			c->token_file,
+			err == -EINVAL ? "empty or not text"
+				       : file_errstr(err));
 	return c->token;
 }
 
@@ -350,8 +353,7 @@ static int find_named(struct kctx *k, const json_t *root, const char *list,
 
 	if (arr && !json_is_null(arr) && !json_is_array(arr))
 		return errf(k, -EINVAL, list, "want a list");
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach (arr, i, e) {
 		const json_t *n = json_object_get(e, "name");
 
 		if (!json_is_string(n) || strcmp(json_string_value(n), name))
@@ -370,7 +372,7 @@ static int find_named(struct kctx *k, const json_t *root, const char *list,
 /* "http(s)://..." with no trailing '/'; a bare host:port gets scheme. */
 static int normalize_server(const char *in, const char *scheme, char **out)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (!strstr(in, "://"))
 		strbuf_addf(&sb, "%s://", scheme);
@@ -413,12 +415,14 @@ static int load_cluster(struct kctx *k, const json_t *cl, const char *name,
 	if (!server)
 		return errf(k, -EINVAL, where, "server: not set");
 	if (normalize_server(server, "https", &out->server) < 0)
-		return errf(k, -EINVAL, master ? "--master" : where,
-			    "server: want an http:// or https:// URL, got \"%s\"",
-			    server);
+		return errf(
+			k, -EINVAL, master ? "--master" : where,
+			"server: want an http:// or https:// URL, got \"%s\"",
+			server);
 	if (out->insecure && (out->ca.path || out->ca.data))
-		return errf(k, -EINVAL, where,
-			    "insecure-skip-tls-verify with a certificate-authority is not allowed");
+		return errf(
+			k, -EINVAL, where,
+			"insecure-skip-tls-verify with a certificate-authority is not allowed");
 	out->tls_server_name = xstrdup_null(tsn);
 	out->proxy_url = xstrdup_null(proxy);
 	return 0;
@@ -448,13 +452,15 @@ static int load_user(struct kctx *k, const json_t *u, const char *name,
 		return err;
 	if (!!(out->cert.path || out->cert.data) !=
 	    !!(out->key.path || out->key.data))
-		return errf(k, -EINVAL, where,
-			    "client-certificate and client-key must be set together");
+		return errf(
+			k, -EINVAL, where,
+			"client-certificate and client-key must be set together");
 	if (token) {
 		if (token_file)
-			diag_addf(k->d, DIAG_WARN,
-				  "kubeconfig %s: %s: token and tokenFile both set, using token",
-				  k->file, where);
+			diag_addf(
+				k->d, DIAG_WARN,
+				"kubeconfig %s: %s: token and tokenFile both set, using token",
+				k->file, where);
 		out->token = xstrdup(token);
 	} else if (token_file) {
 		char *path = resolve_path(k, token_file);
@@ -471,12 +477,13 @@ static int load_user(struct kctx *k, const json_t *u, const char *name,
 	}
 	out->username = xstrdup_null(user);
 	out->password = xstrdup_null(pass);
-	plugin = json_object_get(u, "exec") || json_object_get(u,
-							       "auth-provider");
+	plugin = json_object_get(u, "exec") ||
+		 json_object_get(u, "auth-provider");
 	if (plugin && !out->token && !out->cert.path && !out->cert.data &&
 	    !user)
-		return errf(k, -EOPNOTSUPP, where,
-			    "exec and auth-provider credential plugins are not supported; use a token, tokenFile or client certificate");
+		return errf(
+			k, -EOPNOTSUPP, where,
+			"exec and auth-provider credential plugins are not supported; use a token, tokenFile or client certificate");
 	if (plugin)
 		diag_addf(k->d, DIAG_WARN,
 			  "kubeconfig %s: %s: credential plugin ignored",
@@ -484,8 +491,7 @@ static int load_user(struct kctx *k, const json_t *u, const char *name,
 	return 0;
 }
 
-static int parse_doc(struct kctx *k, const char *buf, size_t len,
-		     json_t **root)
+static int parse_doc(struct kctx *k, const char *buf, size_t len, json_t **root)
 {
 	char yerr[WATCH_YAML_ERR_LEN];
 	size_t i = 0;
@@ -497,9 +503,8 @@ static int parse_doc(struct kctx *k, const char *buf, size_t len,
 
 		*root = json_loadb(buf, len, 0, &je);
 		if (!*root)
-			return errf(k, -EINVAL, NULL,
-				    "line %d, column %d: %s", je.line,
-				    je.column, je.text);
+			return errf(k, -EINVAL, NULL, "line %d, column %d: %s",
+				    je.line, je.column, je.text);
 	} else {
 		*root = watch_yaml_parse(buf, len, yerr);
 		if (!*root)
@@ -513,13 +518,37 @@ static int parse_doc(struct kctx *k, const char *buf, size_t len,
 	return 0;
 }
 
+/*
+ * The kubeconfig's folder, absolute when it can be made so: the paths
+ * resolved against it must stay valid whatever the daemon's working
+ * directory becomes.
+ */
+static void kubeconfig_dir(struct kctx *k)
+{
+	const char *slash = strrchr(k->file, '/');
+	char *abs;
+
+	if (slash == k->file)
+		strbuf_adds(&k->dir, "/");
+	else if (slash)
+		strbuf_add(&k->dir, k->file, (size_t)(slash - k->file));
+	else
+		strbuf_adds(&k->dir, ".");
+	abs = realpath(k->dir.buf, NULL);
+	if (abs) {
+		strbuf_reset(&k->dir);
+		strbuf_adds(&k->dir, abs);
+		free(abs);
+	}
+}
+
 static int load_kubeconfig(struct kctx *k, const char *context,
 			   const char *master, struct kube_config *out)
 {
 	const json_t *ctx = NULL, *cl = NULL, *u = NULL;
 	const char *cur, *cluster_name, *user_name;
 	json_t *root;
-	char *buf, *slash, where[300];
+	char *buf, where[300];
 	size_t len;
 	int err;
 
@@ -530,13 +559,7 @@ static int load_kubeconfig(struct kctx *k, const char *context,
 	free(buf);
 	if (err)
 		return err;
-	slash = strrchr(k->file, '/');
-	if (slash)
-		strbuf_add(&k->dir, k->file, (size_t)(slash - k->file));
-	else
-		strbuf_adds(&k->dir, ".");
-	if (k->dir.len == 0)
-		strbuf_adds(&k->dir, "/");
+	kubeconfig_dir(k);
 
 	err = get_str(k, root, "current-context", "current-context", &cur);
 	if (err)
@@ -567,10 +590,9 @@ static int load_kubeconfig(struct kctx *k, const char *context,
 	if (!err && u)
 		err = load_user(k, u, user_name, out);
 	if (!err) {
-		struct strbuf sb = { 0 };
+		struct strbuf sb = {0};
 
-		strbuf_addf(&sb, "kubeconfig %s, context %s", k->file,
-			    context);
+		strbuf_addf(&sb, "kubeconfig %s, context %s", k->file, context);
 		out->source = strbuf_detach(&sb);
 	}
 out_root:
@@ -582,8 +604,8 @@ int kube_config_load(const char *kubeconfig, const char *context,
 		     const char *master, struct kube_config *out,
 		     struct diag_list *d)
 {
-	struct kctx k = { .file = kubeconfig, .d = d };
-	struct strbuf src = { 0 };
+	struct kctx k = {.file = kubeconfig, .d = d};
+	struct strbuf src = {0};
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -591,9 +613,10 @@ int kube_config_load(const char *kubeconfig, const char *context,
 		return kube_config_load_in_cluster(NULL, out, d);
 	if (!kubeconfig) {
 		if (normalize_server(master, "http", &out->server) < 0) {
-			diag_addf(d, DIAG_ERROR,
-				  "--master: want an http:// or https:// URL, got \"%s\"",
-				  master);
+			diag_addf(
+				d, DIAG_ERROR,
+				"--master: want an http:// or https:// URL, got \"%s\"",
+				master);
 			return -EINVAL;
 		}
 		strbuf_addf(&src, "--master %s", out->server);
@@ -610,7 +633,7 @@ int kube_config_load(const char *kubeconfig, const char *context,
 /* An IPv6 literal goes in brackets in a URL. */
 static char *in_cluster_server(const char *host, const char *port)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (strchr(host, ':'))
 		strbuf_addf(&sb, "https://[%s]:%s", host, port);
@@ -624,7 +647,7 @@ int kube_config_load_in_cluster(const char *dir, struct kube_config *out,
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
-	struct strbuf path = { 0 };
+	struct strbuf path = {0};
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -635,8 +658,9 @@ int kube_config_load_in_cluster(const char *dir, struct kube_config *out,
 	if (!host || !*host || !port || !*port ||
 	    strspn(port, "0123456789") != strlen(port) ||
 	    strpbrk(host, "/ \t\r\n[]")) {
-		diag_addf(d, DIAG_ERROR,
-			  "in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (or use --kubeconfig or --master)");
+		diag_addf(
+			d, DIAG_ERROR,
+			"in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (or use --kubeconfig or --master)");
 		return -EINVAL;
 	}
 	out->server = in_cluster_server(host, port);
@@ -657,11 +681,12 @@ int kube_config_load_in_cluster(const char *dir, struct kube_config *out,
 	if (access(path.buf, R_OK) == 0)
 		out->ca.path = strbuf_detach(&path);
 	else
-		diag_addf(d, DIAG_WARN,
-			  "in-cluster configuration: cannot read %s: %s; using the system's CA certificates",
-			  path.buf, strerror(errno));
+		diag_addf(
+			d, DIAG_WARN,
+			"in-cluster configuration: cannot read %s: %s; using the system's CA certificates",
+			path.buf, strerror(errno));
 	strbuf_release(&path);
-	path = (struct strbuf){ 0 };
+	path = (struct strbuf){0};
 	strbuf_addf(&path, "in-cluster (%s)", dir);
 	out->source = strbuf_detach(&path);
 	return 0;

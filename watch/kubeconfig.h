@@ -34,13 +34,13 @@ struct kube_config {
 	char *server; /* "https://host:port[/prefix]", no trailing '/' */
 	char *tls_server_name; /* name the certificate must carry, or NULL */
 	char *proxy_url; /* cluster proxy-url, or NULL (curl's env rules) */
-	bool insecure; /* insecure-skip-tls-verify */
+	bool insecure;	 /* insecure-skip-tls-verify */
 	struct kube_pem ca;
 	struct kube_pem cert;
 	struct kube_pem key;
-	char *token; /* the bearer token now: static or last read */
+	char *token;	  /* the bearer token now: static or last read */
 	char *token_file; /* re-read when it changes; NULL if none */
-	char *username; /* basic auth (old clusters); NULL if none */
+	char *username;	  /* basic auth (old clusters); NULL if none */
 	char *password;
 	/* "kubeconfig FILE, context NAME", "--master URL", "in-cluster" */
 	char *source;

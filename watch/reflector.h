@@ -15,8 +15,9 @@
  *                                                           same rv
  *
  * The pure pieces (line splitter, event and list decoders, URLs, backoff)
- * are exported for tests. The reflector object itself is driven by
- * watch/client.c, which owns the CURLM.
+ * live in watch/reflector_wire.c and are exported for tests. The reflector
+ * object (watch/reflector.c) is driven by watch/client.c, which owns the
+ * CURLM.
  */
 
 #include <curl/curl.h>
@@ -98,7 +99,9 @@ typedef int (*watch_line_cb)(void *ud, const char *line, size_t len);
  */
 int watch_lines_feed(struct watch_lines *l, const char *data, size_t n,
 		     watch_line_cb cb, void *ud);
+/* Drop a partial line (a new stream begins) and free the buffer. */
 void watch_lines_reset(struct watch_lines *l);
+/* The same, when l goes away. */
 void watch_lines_release(struct watch_lines *l);
 
 enum watch_event_type {
@@ -113,11 +116,11 @@ enum watch_event_type {
 /* One decoded watch event. */
 struct watch_event {
 	enum watch_event_type type;
-	char *rv; /* the resourceVersion it brings; NULL for ERROR */
+	char *rv;	 /* the resourceVersion it brings; NULL for ERROR */
 	char *ns, *name; /* the object's key (ADDED/MODIFIED/DELETED) */
-	bool decoded; /* ADDED/MODIFIED: obj holds the object */
+	bool decoded;	 /* ADDED/MODIFIED: obj holds the object */
 	union watch_object obj;
-	long code; /* ERROR: the Status code (410: relist) */
+	long code;     /* ERROR: the Status code (410: relist) */
 	char *message; /* ERROR: reason and message */
 };
 
@@ -147,8 +150,8 @@ int watch_list_decode(enum watch_kind k, const char *body, size_t len,
 /* What a request asks for: a LIST page or a WATCH. */
 struct watch_request {
 	bool watch;
-	const char *rv; /* WATCH: from where */
-	const char *cont; /* LIST: continue token, NULL for the first page */
+	const char *rv;	    /* WATCH: from where */
+	const char *cont;   /* LIST: continue token, NULL for the first page */
 	unsigned int limit; /* LIST: page size */
 	unsigned int timeout_s; /* WATCH: timeoutSeconds */
 };
@@ -163,6 +166,14 @@ struct watch_request {
 char *watch_request_path(enum watch_kind k, const char *node,
 			 const struct watch_request *q);
 
+/*
+ * Append "HTTP 403" and the reason from an error response body: the
+ * message of a Status, or the start of any other body (control characters
+ * shown as '?'). Pure.
+ */
+void watch_describe_status(long status, const char *body, size_t len,
+			   struct strbuf *out);
+
 /* "services", "endpointslices", "pods", "nodes" (for messages). */
 const char *watch_kind_plural(enum watch_kind k);
 
@@ -172,7 +183,7 @@ struct watch_env {
 	struct kube_config *cfg;
 	struct watch_cache *cache;
 	struct watch_options opts; /* with defaults applied */
-	const char *node_name; /* NULL: no Pods or Node reflector */
+	const char *node_name;	   /* NULL: no Pods or Node reflector */
 	const char *user_agent;
 	void (*log)(void *ud, enum diag_level level, const char *msg);
 	void *log_ud;
@@ -180,15 +191,15 @@ struct watch_env {
 };
 
 struct watch_reflector_stats {
-	bool synced; /* listed at least once */
-	unsigned long lists; /* complete lists, relists included */
-	unsigned long watches; /* watch requests started */
-	unsigned long events; /* watch events applied */
-	unsigned long failures; /* failed requests */
-	unsigned long relists; /* lists after 410 Gone */
-	unsigned int attempt; /* consecutive failures now */
+	bool synced;		      /* listed at least once */
+	unsigned long lists;	      /* complete lists, relists included */
+	unsigned long watches;	      /* watch requests started */
+	unsigned long events;	      /* watch events applied */
+	unsigned long failures;	      /* failed requests */
+	unsigned long relists;	      /* lists after 410 Gone */
+	unsigned int attempt;	      /* consecutive failures now */
 	const char *resource_version; /* borrowed; NULL before a list */
-	const char *last_error; /* borrowed; NULL if none yet */
+	const char *last_error;	      /* borrowed; NULL if none yet */
 };
 
 struct watch_reflector;

@@ -49,8 +49,9 @@ static void fail_parser(struct yp *p)
 		return;
 	if (ps->context)
 		snprintf(p->err, WATCH_YAML_ERR_LEN,
-			 "line %zu, column %zu: %s %s", ps->problem_mark.line + 1,
-			 ps->problem_mark.column + 1, what, ps->context);
+			 "line %zu, column %zu: %s %s",
+			 ps->problem_mark.line + 1, ps->problem_mark.column + 1,
+			 what, ps->context);
 	else
 		fail_at(p, &ps->problem_mark, what);
 }
@@ -66,7 +67,7 @@ static bool next_event(struct yp *p, yaml_event_t *ev)
 /* The spellings YAML 1.1 and 1.2 both resolve to null. */
 static bool is_null_scalar(const yaml_event_t *ev)
 {
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	const char *v = (const char *)ev->data.scalar.value;
 
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
@@ -262,7 +263,7 @@ static json_t *document(struct yp *p)
 json_t *watch_yaml_parse(const char *buf, size_t len,
 			 char err[WATCH_YAML_ERR_LEN])
 {
-	struct yp p = { .err = err };
+	struct yp p = {.err = err};
 	json_t *root;
 
 	err[0] = '\0';
