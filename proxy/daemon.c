@@ -137,11 +137,11 @@ static void sync_now(struct daemon *d)
 
 	plan_config_fill(d->o, &cfg);
 	plan_build(c, &cfg, &plan, &diags);
-	log_diags(&diags, "plan");
+	log_diags_once(&diags, "plan");
 	diag_list_free(&diags);
 	ret = backend_sync(d->be, &plan, &st, &diags);
 	plan_free(&plan);
-	log_diags(&diags, "sync");
+	log_diags_once(&diags, "sync");
 	diag_list_free(&diags);
 	d->syncs++;
 	if (ret) {

@@ -17,6 +17,11 @@ void log_msg(enum log_level level, const char *file, int line, const char *fmt,
 	     ...) __attribute__((format(printf, 4, 5)));
 /* Log each diagnostic with its level, prefixed by what produced it. */
 void log_diags(const struct diag_list *dl, const char *what);
+/* The same, but a message already logged in the last LOG_REPEAT_S seconds
+ * is left out: each sync recomputes the same warnings about the same bad
+ * objects, and one line per object per interval is enough. */
+#define LOG_REPEAT_S 600
+void log_diags_once(const struct diag_list *dl, const char *what);
 
 #define log_info(...) log_msg(LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
