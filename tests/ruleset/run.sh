@@ -91,5 +91,45 @@ for input in tests/fixtures/example-cluster.json "$WORK/gen1000.json"; do
 		fi
 	done
 done
+# The command's contract: bad input is reported and does not stop the dump;
+# an unreadable file exits 1; a bad flag exits 2.
+for mode in nftables iptables; do
+	# shellcheck disable=SC2086
+	$BIN --dry-run --mode=$mode $FLAGS --input tests/fixtures/malformed/bad-fields.json \
+		>"$WORK/bad.$mode" 2>"$WORK/bad.$mode.err"
+	rc=$?
+	if [ $rc = 0 ] && grep -q "^E.*Service " "$WORK/bad.$mode.err" && [ -s "$WORK/bad.$mode" ]; then
+		ok "$mode: malformed objects logged ($(grep -c '^E' "$WORK/bad.$mode.err") errors), ruleset still printed, exit 0"
+	else
+		bad "$mode: malformed input: exit $rc, stderr: $(head -3 "$WORK/bad.$mode.err")"
+	fi
+done
+cat tests/fixtures/example-cluster.json | head -c 5000 >"$WORK/truncated.json"
+if $BIN --dry-run --input "$WORK/truncated.json" >"$WORK/trunc.out" 2>"$WORK/trunc.err" &&
+	grep -q "JSON error at line" "$WORK/trunc.err"; then
+	ok "truncated JSON: located error message, exit 0"
+else
+	bad "truncated JSON: $(head -3 "$WORK/trunc.err")"
+fi
+$BIN --dry-run --input /nonexistent.json >/dev/null 2>"$WORK/nofile.err"
+rc=$?
+if [ $rc = 1 ] && grep -q "cannot read /nonexistent.json: No such file" "$WORK/nofile.err"; then
+	ok "missing input file: exit 1 with the reason"
+else
+	bad "missing input file: exit $rc: $(cat "$WORK/nofile.err")"
+fi
+$BIN --dry-run --mode=ipvs >/dev/null 2>"$WORK/flag.err"
+rc=$?
+if [ $rc = 2 ] && grep -q 'unknown mode "ipvs"' "$WORK/flag.err"; then
+	ok "bad flag: exit 2 with the reason"
+else
+	bad "bad flag: exit $rc: $(cat "$WORK/flag.err")"
+fi
+if $BIN --help | grep -q -- "--dry-run" && $BIN --version | grep -q "^kube-nfproxy "; then
+	ok "--help and --version"
+else
+	bad "--help / --version"
+fi
+
 echo "ruleset: $pass passed, $fail failed"
 [ "$fail" = 0 ]
