@@ -10,6 +10,7 @@ See README.md beside this file.
 """
 
 import argparse
+import ipaddress
 import json
 import os
 import signal
@@ -97,6 +98,10 @@ def serve_parser():
     p.add_argument("--pod-graceful-deletion", action="store_true",
                    help="deleting a scheduled pod sets deletionTimestamp and "
                    "removes it after the grace period")
+    p.add_argument("--kubernetes-service", action="store_true",
+                   help="create default/kubernetes (the first address of "
+                   "the service range, port 443) and its EndpointSlice "
+                   "pointing at this server, as a real cluster has")
     p.add_argument("--no-aggregated-discovery", action="store_true",
                    help="answer only legacy discovery documents")
     p.add_argument("--max-connections", type=int, default=256)
@@ -110,6 +115,38 @@ def write_atomic(path, text):
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def add_kubernetes_service(store, cidr, host, port):
+    """default/kubernetes and its EndpointSlice, as the real server keeps
+    them (clusterIP: the first address of the service range)."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    fam = "IPv4" if net.version == 4 else "IPv6"
+    store.load([
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "kubernetes", "namespace": "default",
+                      "labels": {"component": "apiserver",
+                                 "provider": "kubernetes"}},
+         "spec": {"clusterIP": str(net.network_address + 1),
+                  "clusterIPs": [str(net.network_address + 1)],
+                  "ipFamilies": [fam], "ipFamilyPolicy": "SingleStack",
+                  "ports": [{"name": "https", "port": 443,
+                             "protocol": "TCP", "targetPort": port}],
+                  "sessionAffinity": "None", "type": "ClusterIP"},
+         "status": {"loadBalancer": {}}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+         "metadata": {"name": "kubernetes", "namespace": "default",
+                      "labels": {"kubernetes.io/service-name": "kubernetes",
+                                 "endpointslice.kubernetes.io/managed-by":
+                                     "endpointslice-controller.k8s.io"}},
+         "addressType": "IPv6" if ":" in host else "IPv4",
+         "endpoints": [{"addresses": [host],
+                        "conditions": {"ready": True, "serving": True,
+                                       "terminating": False}}],
+         "ports": [{"name": "https", "port": port, "protocol": "TCP"}]},
+    ])
 
 
 def serve(argv):
@@ -171,6 +208,8 @@ def serve(argv):
     app.address = "%s:%d" % (hostpart, port)
     url = "%s://%s:%d" % ("http" if args.insecure_http else "https",
                           hostpart, port)
+    if args.kubernetes_service and not restored:
+        add_kubernetes_service(store, cidrs[0], host, port)
     servers = [srv]
     if args.admin_port >= 0:
         asrv = Server((host, args.admin_port), family, app, None,

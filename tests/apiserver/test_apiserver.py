@@ -576,6 +576,24 @@ class CrudTest(ServerTest):
         st, _, err = s.request("DELETE", "/api/v1/namespaces/default")
         self.assertEqual(st, 403)
 
+    def test_namespace_finalize(self):
+        s = self.srv
+        s.ok("POST", "/api/v1/namespaces", {"apiVersion": "v1",
+                                            "kind": "Namespace",
+                                            "metadata": {"name": "fin"}})
+        ns = s.ok("GET", "/api/v1/namespaces/fin")
+        self.assertEqual(ns["spec"]["finalizers"], ["kubernetes"])
+        ns["spec"]["finalizers"] = []
+        ns["metadata"]["labels"]["ignored"] = "yes"
+        out = s.ok("PUT", "/api/v1/namespaces/fin/finalize", ns)
+        self.assertEqual(out["spec"]["finalizers"], [])
+        self.assertNotIn("ignored", out["metadata"]["labels"])
+        # a main-resource update cannot change spec.finalizers
+        out["spec"]["finalizers"] = ["x"]
+        again = s.ok("PUT", "/api/v1/namespaces/fin", out)
+        self.assertEqual(again["spec"]["finalizers"], [])
+        s.ok("DELETE", "/api/v1/namespaces/fin")
+
     def test_namespace_delete_cascades(self):
         s = self.srv
         s.ok("POST", "/api/v1/namespaces", {"apiVersion": "v1",
@@ -873,6 +891,12 @@ class WatchTest(ServerTest):
                            allowWatchBookmarks="true")
         while w.next() is not None:
             pass
+        # the connection is kept alive after a clean end
+        w.conn.request("GET", SVCS, headers={
+            "Authorization": "Bearer " + self.srv.token})
+        r = w.conn.getresponse()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(r.read())["kind"], "ServiceList")
         w.close()
 
     def test_expired_event(self):
@@ -943,6 +967,22 @@ class HistoryTest(ServerTest):
         w.close()
         self.assertEqual([e["object"]["metadata"]["name"] for e in ev],
                          ["h4", "h5"])
+
+    def test_watcher_falls_behind(self):
+        s = self.srv
+        rv = s.ok("GET", SVCS)["metadata"]["resourceVersion"]
+        w = s.watch(SVCS, resourceVersion=rv)
+        wait_until(lambda: s.admin("GET", "stats")["open_watches"] >= 1,
+                   "watch registered")
+        s.admin("POST", "fault", {"action": "pause-watches", "seconds": 1})
+        for i in range(7):
+            s.ok("POST", SVCS, svc("behind%d" % i))
+        # after the pause the history no longer reaches back to the
+        # watcher's position: one ERROR 410 event, then the end
+        ev = w.next()
+        self.assertEqual((ev["type"], ev["object"]["code"]), ("ERROR", 410))
+        self.assertIsNone(w.next())
+        w.close()
 
 
 class FaultTest(ServerTest):
@@ -1067,6 +1107,52 @@ class FaultTest(ServerTest):
         self.assertEqual(s.request("GET", SVCS)[0], 200)
 
 
+class OptionsTest(ServerTest):
+    extra_args = ("--pod-graceful-deletion", "--kubernetes-service")
+
+    def test_kubernetes_service(self):
+        s = self.srv
+        k = s.ok("GET", SVCS + "/kubernetes")
+        self.assertEqual(k["spec"]["clusterIP"], "10.96.0.1")
+        self.assertEqual(k["spec"]["ports"][0]["targetPort"], s.port)
+        es = s.ok("GET", "/apis/discovery.k8s.io/v1/namespaces/default/"
+                  "endpointslices/kubernetes")
+        self.assertEqual(es["endpoints"][0]["addresses"], ["127.0.0.1"])
+        self.assertEqual(es["ports"][0]["port"], s.port)
+        # allocation skips the address it holds
+        other = s.ok("POST", SVCS, svc("after-k"))
+        self.assertEqual(other["spec"]["clusterIP"], "10.96.0.10")
+
+    def test_graceful_pod_deletion(self):
+        s = self.srv
+        pods = "/api/v1/namespaces/default/pods"
+        s.ok("POST", pods, pod("gp", node="n1"))
+        s.ok("POST", pods, pod("unscheduled"))
+        rv = s.ok("GET", pods)["metadata"]["resourceVersion"]
+        w = s.watch(pods, resourceVersion=rv)
+        st, _, doc = s.request("DELETE", pods + "/gp?gracePeriodSeconds=1")
+        self.assertEqual(st, 202)
+        self.assertTrue(doc["metadata"]["deletionTimestamp"])
+        self.assertEqual(doc["metadata"]["deletionGracePeriodSeconds"], 1)
+        ev = w.next()
+        self.assertEqual(ev["type"], "MODIFIED")
+        self.assertTrue(ev["object"]["metadata"]["deletionTimestamp"])
+        ev = w.next()
+        self.assertEqual((ev["type"], ev["object"]["metadata"]["name"]),
+                         ("DELETED", "gp"))
+        # a pod on no node goes at once
+        st, _, _ = s.request("DELETE", pods + "/unscheduled")
+        self.assertEqual(st, 200)
+        self.assertEqual(w.next()["type"], "DELETED")
+        w.close()
+
+    def test_dump(self):
+        doc = self.srv.admin("GET", "dump")
+        self.assertEqual(doc["kind"], "List")
+        kinds = {i["kind"] for i in doc["items"]}
+        self.assertTrue({"Namespace", "Service", "EndpointSlice"} <= kinds)
+
+
 class AnonymousHttpTest(unittest.TestCase):
     def test_insecure_http(self):
         srv = ServerProc("--insecure-http")
@@ -1160,6 +1246,67 @@ class LifecycleTest(unittest.TestCase):
                 srv2.cleanup()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _can_netns():
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+@unittest.skipUnless(_can_netns(), "needs root and ip(8) for a netns")
+class NetnsTest(unittest.TestCase):
+    """--listen on an address that exists only inside a test network
+    namespace (created and deleted here; the root namespace is not
+    touched)."""
+
+    def test_listen_in_netns(self):
+        ns = "nfp-apitest-%d" % os.getpid()
+        addr = "10.77.%d.1" % (os.getpid() % 250)
+
+        def ip(*args):
+            subprocess.run(["ip", "netns", "exec", ns, "ip"] + list(args),
+                           check=True)
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        state = tempfile.mkdtemp(prefix="nfp-apitest-netns-")
+        proc = None
+        try:
+            ip("link", "set", "lo", "up")
+            ip("addr", "add", addr + "/32", "dev", "lo")
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", ns, PYTHON, SERVER, "--state-dir",
+                 state, "--listen", addr], stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+            wait_until(lambda: os.path.exists(os.path.join(state, "port")),
+                       "server start in netns")
+            with open(os.path.join(state, "sans")) as f:
+                self.assertIn("IP:" + addr, f.read())
+            with open(os.path.join(state, "url")) as f:
+                self.assertEqual(urllib.parse.urlsplit(f.read().strip())
+                                 .hostname, addr)
+            with open(os.path.join(state, "port")) as f:
+                port = f.read().strip()
+            res = subprocess.run(
+                ["ip", "netns", "exec", ns, PYTHON, "-c",
+                 "import ssl,urllib.request,sys;"
+                 "c=ssl.create_default_context(cafile=sys.argv[1]);"
+                 "c.load_cert_chain(sys.argv[2],sys.argv[3]);"
+                 "print(urllib.request.urlopen(sys.argv[4],context=c)"
+                 ".read().decode())",
+                 os.path.join(state, "ca.crt"),
+                 os.path.join(state, "client.crt"),
+                 os.path.join(state, "client.key"),
+                 "https://%s:%s/api/v1/namespaces/default" % (addr, port)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                timeout=30)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertEqual(json.loads(res.stdout)["metadata"]["name"],
+                             "default")
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(10)
+                proc.stderr.close()
+            subprocess.run(["ip", "netns", "del", ns])
+            shutil.rmtree(state, ignore_errors=True)
 
 
 @unittest.skipUnless(shutil.which("kubectl"), "kubectl not installed")

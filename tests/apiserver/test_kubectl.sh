@@ -235,6 +235,32 @@ run_flow token "$STATE/kubeconfig-token"
 run_flow cert "$STATE/kubeconfig-cert-files"
 
 K="$KUBECTL --kubeconfig $STATE/kubeconfig --cache-dir $TMP/cache-misc"
+out=$($K create --dry-run=server -f "$TMP/svc.yaml" 2>&1)
+expect_match "create --dry-run=server" 'service/web created \(server dry run\)' "$out"
+out=$($K get svc web 2>&1)
+expect_match "the dry run stored nothing" 'NotFound|not found' "$out"
+out=$($K apply --server-side -f "$TMP/svc.yaml" 2>&1)
+expect_match "apply --server-side creates" 'service/web serverside-applied' "$out"
+out=$($K apply --server-side -f "$TMP/svc2.yaml" 2>&1)
+expect_match "apply --server-side updates" 'service/web serverside-applied' "$out"
+out=$($K get svc web -o 'jsonpath={.spec.ports[*].port}' 2>&1)
+expect_match "server-side apply replaced the ports" '^81 53$' "$out"
+( $K wait --for=delete svc/web --timeout=30s >"$TMP/wait.out" 2>&1
+  echo "rc=$?" >>"$TMP/wait.out" ) &
+WAIT_PID=$!
+# let kubectl wait open its watch first
+for _ in $(seq 200); do
+	admin watches | grep -q '"resource": "services"' && break
+	sleep 0.1
+done
+out=$($K delete svc web --wait=false 2>&1)
+wait "$WAIT_PID"
+expect_match "kubectl wait --for=delete" 'condition met' "$(cat "$TMP/wait.out")"
+expect_match "kubectl wait exit code" '^rc=0$' "$(cat "$TMP/wait.out")"
+out=$($K get svc web -v=6 2>&1)
+# (the -v=6 line is "GET URL 404 Not Found" up to 1.32, structured after)
+expect_match "get of the deleted service is a 404" \
+	'GET https://[^ ]*/api/v1/namespaces/default/services/web 404|url="https://[^"]*/api/v1/namespaces/default/services/web" status="404' "$out"
 out=$($K api-resources 2>&1)
 expect_match "api-resources" '^services +svc +v1 +true +Service' "$out"
 expect_match "api-resources (group)" '^endpointslices +discovery.k8s.io/v1 +true +EndpointSlice' "$out"

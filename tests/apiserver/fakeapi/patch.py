@@ -219,9 +219,8 @@ def _smp_map(target, patch, path):
         if key.startswith("$setElementOrder/"):
             field = key.split("/", 1)[1]
             if isinstance(result.get(field), list):
-                result[field] = _order(result[field], value,
-                                       MERGE_KEYS.get(
-                                           _match(path + (field,), MERGE_KEYS)))
+                key = MERGE_KEYS.get(_match(path + (field,), MERGE_KEYS))
+                result[field] = _order(result[field], value, key)
     if isinstance(retain, list):
         result = {k: v for k, v in result.items() if k in retain}
     return result

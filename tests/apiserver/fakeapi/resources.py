@@ -9,11 +9,13 @@ returns the object to store or raises Invalid.
 """
 
 import copy
-import datetime
 import ipaddress
 import re
 
 from .selectors import label_key_error, label_value_error
+from .tables import (ENDPOINTSLICE_COLS, NAMESPACE_COLS, NODE_COLS, POD_COLS,
+                     SERVICE_COLS, endpointslice_row, namespace_row, node_row,
+                     pod_row, service_row)
 
 
 class Invalid(Exception):
@@ -108,71 +110,16 @@ def validate_meta(rtype, obj, causes):
                                          "%r: %s" % (v, err)))
 
 
-# --- time ------------------------------------------------------------------
-
-
-def now_rfc3339():
-    return datetime.datetime.now(datetime.timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_rfc3339(text):
-    try:
-        return datetime.datetime.strptime(
-            text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    except (TypeError, ValueError):
-        return None
-
-
-def human_duration(seconds):
-    """duration.HumanDuration of apimachinery."""
-    s = int(seconds)
-    if s < -1:
-        return "<invalid>"
-    if s < 0:
-        return "0s"
-    if s < 120:
-        return "%ds" % s
-    minutes = s // 60
-    if minutes < 10:
-        sec = s % 60
-        return "%dm" % minutes if sec == 0 else "%dm%ds" % (minutes, sec)
-    if minutes < 180:
-        return "%dm" % minutes
-    hours = s // 3600
-    if hours < 8:
-        m = minutes % 60
-        return "%dh" % hours if m == 0 else "%dh%dm" % (hours, m)
-    if hours < 48:
-        return "%dh" % hours
-    if hours < 24 * 8:
-        h = hours % 24
-        return "%dd" % (hours // 24) if h == 0 else "%dd%dh" % (hours // 24, h)
-    if hours < 24 * 365 * 2:
-        return "%dd" % (hours // 24)
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        y = hours // 24 // 365
-        return "%dy" % y if dy == 0 else "%dy%dd" % (y, dy)
-    return "%dy" % (hours // 24 // 365)
-
-
-def age(obj):
-    ts = parse_rfc3339((obj.get("metadata") or {}).get("creationTimestamp"))
-    if ts is None:
-        return "<unknown>"
-    delta = datetime.datetime.now(datetime.timezone.utc) - ts
-    return human_duration(delta.total_seconds())
-
-
 # --- allocation of cluster IPs and node ports ------------------------------
 
 
 class Allocator:
-    """Cluster IPs from the service CIDRs and node ports from a range.
+    """Cluster IPs from the service CIDRs and node ports from a range, with
+    an index of who holds what (kept by the store as services come and go).
 
-    Allocation is deterministic: the lowest free address (from the 10th
-    address of the range on) or port.
+    Allocation is deterministic: the lowest free address from the 10th of
+    the range on (then the 2nd to 9th), the lowest free port. A hint per
+    range skips the allocated prefix, so allocation is O(1) amortized.
     """
 
     def __init__(self, service_cidrs, node_port_range):
@@ -181,6 +128,10 @@ class Allocator:
         lo, hi = node_port_range
         self.node_port_lo = lo
         self.node_port_hi = hi
+        self.ip_owner = {}
+        self.port_owner = {}
+        self.ip_hint = {c: 10 for c in self.cidrs}
+        self.port_hint = lo
 
     def family_cidr(self, family):
         for c in self.cidrs:
@@ -191,23 +142,93 @@ class Allocator:
     def families(self):
         return ["IPv4" if c.version == 4 else "IPv6" for c in self.cidrs]
 
-    def allocate_ip(self, family, used):
+    # the index: key is (namespace, name) of the service
+
+    def hold(self, key, svc):
+        spec = (svc or {}).get("spec") or {}
+        for ip in spec.get("clusterIPs") or ([spec["clusterIP"]]
+                                             if spec.get("clusterIP") else []):
+            ip = norm_ip(ip)
+            if ip:
+                self.ip_owner[ip] = key
+        for port in service_node_ports(spec):
+            self.port_owner[port] = key
+
+    def release(self, key, svc):
+        spec = (svc or {}).get("spec") or {}
+        for ip in spec.get("clusterIPs") or ([spec["clusterIP"]]
+                                             if spec.get("clusterIP") else []):
+            ip = norm_ip(ip)
+            if ip and self.ip_owner.get(ip) == key:
+                del self.ip_owner[ip]
+                for c in self.cidrs:
+                    a = ipaddress.ip_address(ip)
+                    if a.version == c.version and a in c:
+                        off = int(a) - int(c.network_address)
+                        if 10 <= off < self.ip_hint[c]:
+                            self.ip_hint[c] = off
+        for port in service_node_ports(spec):
+            if self.port_owner.get(port) == key:
+                del self.port_owner[port]
+                if self.node_port_lo <= port < self.port_hint:
+                    self.port_hint = port
+
+    def ip_taken(self, ip, key):
+        owner = self.ip_owner.get(norm_ip(ip) or ip)
+        return owner is not None and owner != key
+
+    def port_taken(self, port, key):
+        owner = self.port_owner.get(port)
+        return owner is not None and owner != key
+
+    def allocate_ip(self, family, key, also_taken=()):
         cidr = self.family_cidr(family)
         if cidr is None:
             return None
         base = int(cidr.network_address)
         size = cidr.num_addresses
-        for off in list(range(10, size - 1)) + list(range(2, 10)):
-            ip = str(ipaddress.ip_address(base + off))
-            if ip not in used:
-                return ip
+
+        def ip_at(off):
+            return str(ipaddress.ip_address(base + off))
+        h = self.ip_hint[cidr]
+        while h < size - 1 and ip_at(h) in self.ip_owner:
+            h += 1
+        self.ip_hint[cidr] = h
+        for offs in (range(h, size - 1), range(2, min(10, size - 1))):
+            for off in offs:
+                ip = ip_at(off)
+                if not self.ip_taken(ip, key) and ip not in also_taken:
+                    return ip
         return None
 
-    def allocate_port(self, used):
-        for p in range(self.node_port_lo, self.node_port_hi + 1):
-            if p not in used:
+    def allocate_port(self, key, also_taken=()):
+        h = self.port_hint
+        while h <= self.node_port_hi and h in self.port_owner:
+            h += 1
+        self.port_hint = h
+        for p in range(h, self.node_port_hi + 1):
+            if not self.port_taken(p, key) and p not in also_taken:
                 return p
         return None
+
+
+def norm_ip(ip):
+    try:
+        return str(ipaddress.ip_address(ip))
+    except (TypeError, ValueError):
+        return None
+
+
+def service_node_ports(spec):
+    out = set()
+    for p in spec.get("ports") or []:
+        if isinstance(p, dict) and isinstance(p.get("nodePort"), int) \
+                and p["nodePort"]:
+            out.add(p["nodePort"])
+    hc = spec.get("healthCheckNodePort")
+    if isinstance(hc, int) and hc:
+        out.add(hc)
+    return out
 
 
 def _ip_family(ip):
@@ -221,11 +242,11 @@ def _ip_family(ip):
 
 
 class Context:
-    """What a strategy may look at: existing objects of its resource (all
-    namespaces) and the allocator. Passed by the store."""
+    """What a strategy may look at: the allocator (with its index of the
+    stored services) and whether this is a preload (conflicts between
+    given values are then not checked). Passed by the store."""
 
-    def __init__(self, existing, allocator, loading=False):
-        self.existing = existing
+    def __init__(self, allocator, loading=False):
         self.allocator = allocator
         self.loading = loading
 
@@ -290,7 +311,7 @@ def _keep_allocated(svc, old):
     allocated keeps it."""
     spec = svc["spec"]
     ospec = old.get("spec") or {}
-    if spec.get("type") == "ExternalName" or ospec.get("type") == "ExternalName":
+    if "ExternalName" in (spec.get("type"), ospec.get("type")):
         return
     if not spec.get("clusterIP") and ospec.get("clusterIP"):
         spec["clusterIP"] = ospec["clusterIP"]
@@ -318,13 +339,9 @@ def _keep_allocated(svc, old):
             spec["healthCheckNodePort"] = ospec["healthCheckNodePort"]
 
 
-def _other_services(svc, ctx):
+def _svc_key(svc):
     meta = svc.get("metadata") or {}
-    key = (meta.get("namespace"), meta.get("name"))
-    for other in ctx.existing:
-        om = other.get("metadata") or {}
-        if (om.get("namespace"), om.get("name")) != key:
-            yield other
+    return (meta.get("namespace") or "", meta.get("name"))
 
 
 def _allocate_cluster_ip(svc, ctx, causes):
@@ -346,11 +363,8 @@ def _allocate_cluster_ip(svc, ctx, causes):
         spec["ipFamilies"] = fams
         spec.setdefault("ipFamilyPolicy", "SingleStack")
         return
-    used = set()
-    if not ctx.loading:
-        for other in _other_services(svc, ctx):
-            for ip in (other.get("spec") or {}).get("clusterIPs") or []:
-                used.add(ip)
+    key = _svc_key(svc)
+    chosen = set()
     policy = spec.get("ipFamilyPolicy") or "SingleStack"
     spec["ipFamilyPolicy"] = policy
     if policy not in ("SingleStack", "PreferDualStack", "RequireDualStack"):
@@ -368,7 +382,7 @@ def _allocate_cluster_ip(svc, ctx, causes):
                                  "must be a valid IP address, (e.g. "
                                  "10.9.8.7 or 2001:db8::ffff)" % ip))
             return
-        if ip in used:
+        if not ctx.loading and alloc.ip_taken(ip, key):
             causes.append(_cause("spec.clusterIPs", "FieldValueInvalid",
                                  "spec.clusterIPs: Invalid value: [%r]: "
                                  "failed to allocate IP %s: provided IP is "
@@ -392,7 +406,7 @@ def _allocate_cluster_ip(svc, ctx, causes):
                                      "family" % (i, fam)))
                 return
             continue
-        ip = alloc.allocate_ip(fam, used)
+        ip = alloc.allocate_ip(fam, key, chosen | set(ips))
         if ip is None:
             if i == 0 or policy == "RequireDualStack":
                 causes.append(_cause("spec.ipFamilies", "FieldValueInvalid",
@@ -403,7 +417,7 @@ def _allocate_cluster_ip(svc, ctx, causes):
             fams = fams[:i]
             break
         ips.append(ip)
-        used.add(ip)
+        chosen.add(ip)
     spec["clusterIP"] = ips[0]
     spec["clusterIPs"] = ips[:len(fams)]
     spec["ipFamilies"] = fams
@@ -415,22 +429,14 @@ def _allocate_node_ports(svc, ctx, causes):
     if stype not in ("NodePort", "LoadBalancer"):
         return
     alloc = ctx.allocator
-    used = set()
-    if not ctx.loading:
-        for other in _other_services(svc, ctx):
-            ospec = other.get("spec") or {}
-            for p in ospec.get("ports") or []:
-                if p.get("nodePort"):
-                    used.add(p["nodePort"])
-            if ospec.get("healthCheckNodePort"):
-                used.add(ospec["healthCheckNodePort"])
+    key = _svc_key(svc)
     want = stype == "NodePort" or spec.get("allocateLoadBalancerNodePorts",
                                            True)
     mine = {}
     for i, p in enumerate(spec.get("ports") or []):
         np = p.get("nodePort")
         if np:
-            if np in used:
+            if not ctx.loading and alloc.port_taken(np, key):
                 causes.append(_cause("spec.ports[%d].nodePort" % i,
                                      "FieldValueInvalid",
                                      "spec.ports[%d].nodePort: Invalid "
@@ -455,16 +461,17 @@ def _allocate_node_ports(svc, ctx, causes):
         # the same port number on two protocols shares one node port
         same = next((v for (port, _), v in mine.items()
                      if port == p.get("port")), None)
-        np = same or alloc.allocate_port(used | set(mine.values()))
+        np = same or alloc.allocate_port(key, set(mine.values()))
         if np is None:
             causes.append(_cause("spec.ports", "FieldValueInvalid",
                                  "spec.ports: no node ports left"))
             return
         p["nodePort"] = np
         mine[(p.get("port"), p.get("protocol"))] = np
-    if stype == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local":
+    if stype == "LoadBalancer" and \
+            spec.get("externalTrafficPolicy") == "Local":
         if not spec.get("healthCheckNodePort"):
-            hc = alloc.allocate_port(used | set(mine.values()))
+            hc = alloc.allocate_port(key, set(mine.values()))
             spec["healthCheckNodePort"] = hc
     else:
         spec.pop("healthCheckNodePort", None)
@@ -474,7 +481,8 @@ def _validate_service(svc, causes):
     spec = svc.get("spec") or {}
     stype = spec.get("type")
     ports = spec.get("ports") or []
-    if not ports and stype != "ExternalName" and spec.get("clusterIP") != "None":
+    if not ports and stype != "ExternalName" and \
+            spec.get("clusterIP") != "None":
         causes.append(_cause("spec.ports", "FieldValueRequired",
                              "spec.ports: Required value"))
     names = set()
@@ -795,220 +803,6 @@ def _get_path(obj, path):
     if isinstance(cur, bool):
         return "true" if cur else "false"
     return str(cur)
-
-
-# --- tables ----------------------------------------------------------------
-
-
-def _col(name, ctype="string", fmt="", desc="", priority=0):
-    return {"name": name, "type": ctype, "format": fmt, "description": desc,
-            "priority": priority}
-
-
-NAME_COL = _col("Name", fmt="name", desc="Name must be unique within a "
-                "namespace. Is required when creating resources, although "
-                "some resources may allow a client to request the generation "
-                "of an appropriate name automatically.")
-AGE_COL = _col("Age", desc="CreationTimestamp is a timestamp representing "
-               "the server time when this object was created.")
-
-
-def _service_external_ip(svc):
-    spec = svc.get("spec") or {}
-    stype = spec.get("type")
-    eips = list(spec.get("externalIPs") or [])
-    if stype in ("ClusterIP", "NodePort"):
-        return ",".join(eips) if eips else "<none>"
-    if stype == "LoadBalancer":
-        ing = ((svc.get("status") or {}).get("loadBalancer") or {}).get(
-            "ingress") or []
-        lb = [i.get("ip") or i.get("hostname") for i in ing
-              if i.get("ip") or i.get("hostname")]
-        allips = lb + eips
-        return ",".join(allips) if allips else "<pending>"
-    if stype == "ExternalName":
-        return spec.get("externalName", "")
-    return "<unknown>"
-
-
-def _service_ports(svc):
-    out = []
-    for p in (svc.get("spec") or {}).get("ports") or []:
-        proto = p.get("protocol", "TCP")
-        if p.get("nodePort"):
-            out.append("%s:%s/%s" % (p.get("port"), p["nodePort"], proto))
-        else:
-            out.append("%s/%s" % (p.get("port"), proto))
-    return ",".join(out) if out else "<none>"
-
-
-def _selector_string(sel):
-    if not sel:
-        return "<none>"
-    return ",".join("%s=%s" % (k, v) for k, v in sorted(sel.items()))
-
-
-def service_row(svc):
-    spec = svc.get("spec") or {}
-    cip = spec.get("clusterIP") or "<none>"
-    return [svc["metadata"]["name"], spec.get("type", ""), cip,
-            _service_external_ip(svc), _service_ports(svc), age(svc),
-            _selector_string(spec.get("selector"))]
-
-
-SERVICE_COLS = [
-    NAME_COL,
-    _col("Type", desc="type determines how the Service is exposed."),
-    _col("Cluster-IP", desc="clusterIP is the IP address of the service."),
-    _col("External-IP", desc="externalIPs is a list of IP addresses for "
-         "which nodes in the cluster will also accept traffic."),
-    _col("Port(s)", desc="The list of ports that are exposed by this "
-         "service."),
-    AGE_COL,
-    _col("Selector", priority=1, desc="Route service traffic to pods with "
-         "label keys and values matching this selector."),
-]
-
-
-def pod_row(pod):
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-    cstat = status.get("containerStatuses") or []
-    total = len(spec.get("containers") or [])
-    ready = sum(1 for c in cstat if c.get("ready"))
-    restarts = sum(int(c.get("restartCount") or 0) for c in cstat)
-    reason = status.get("reason") or status.get("phase") or "Unknown"
-    for c in cstat:
-        waiting = (c.get("state") or {}).get("waiting")
-        if waiting and waiting.get("reason"):
-            reason = waiting["reason"]
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        reason = "Terminating"
-    gates = spec.get("readinessGates") or []
-    return [pod["metadata"]["name"], "%d/%d" % (ready, total), reason,
-            str(restarts), age(pod), status.get("podIP") or "<none>",
-            spec.get("nodeName") or "<none>",
-            status.get("nominatedNodeName") or "<none>",
-            "%d/%d" % (0, len(gates)) if gates else "<none>"]
-
-
-POD_COLS = [
-    NAME_COL,
-    _col("Ready", desc="The aggregate readiness state of this pod for "
-         "accepting traffic."),
-    _col("Status", desc="The aggregate status of the containers in this "
-         "pod."),
-    _col("Restarts", desc="The number of times the containers in this pod "
-         "have been restarted and when the last container in this pod has "
-         "restarted."),
-    AGE_COL,
-    _col("IP", priority=1, desc="podIP address allocated to the pod."),
-    _col("Node", priority=1, desc="Specifies the node where the pod is "
-         "running."),
-    _col("Nominated Node", priority=1, desc="nominatedNodeName is set only "
-         "when this pod preempts other pods on the node."),
-    _col("Readiness Gates", priority=1, desc="If specified, all readiness "
-         "gates will be evaluated for pod readiness."),
-]
-
-
-def node_row(node):
-    meta = node.get("metadata") or {}
-    spec = node.get("spec") or {}
-    status = node.get("status") or {}
-    st = "Unknown"
-    for c in status.get("conditions") or []:
-        if c.get("type") == "Ready":
-            st = {"True": "Ready", "False": "NotReady"}.get(c.get("status"),
-                                                            "Unknown")
-    if not status.get("conditions"):
-        st = "Unknown"
-    if spec.get("unschedulable"):
-        st += ",SchedulingDisabled"
-    roles = sorted(k.split("/", 1)[1] for k in (meta.get("labels") or {})
-                   if k.startswith("node-role.kubernetes.io/") and "/" in k)
-    addrs = status.get("addresses") or []
-
-    def addr(t):
-        for a in addrs:
-            if a.get("type") == t:
-                return a.get("address", "")
-        return "<none>"
-    info = status.get("nodeInfo") or {}
-    return [meta["name"], st, ",".join(r for r in roles if r) or "<none>",
-            age(node), info.get("kubeletVersion", ""), addr("InternalIP"),
-            addr("ExternalIP"), info.get("osImage", "<unknown>"),
-            info.get("kernelVersion", "<unknown>"),
-            info.get("containerRuntimeVersion", "<unknown>")]
-
-
-NODE_COLS = [
-    NAME_COL,
-    _col("Status", desc="The status of the node"),
-    _col("Roles", desc="The roles of the node"),
-    AGE_COL,
-    _col("Version", desc="Kubelet Version reported by the node."),
-    _col("Internal-IP", priority=1, desc="List of addresses reachable to "
-         "the node. Queried from cloud provider, if available."),
-    _col("External-IP", priority=1, desc="List of addresses reachable to "
-         "the node. Queried from cloud provider, if available."),
-    _col("OS-Image", priority=1, desc="OS Image reported by the node from "
-         "/etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
-    _col("Kernel-Version", priority=1, desc="Kernel Version reported by the "
-         "node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
-    _col("Container-Runtime", priority=1, desc="ContainerRuntime Version "
-         "reported by the node through runtime remote API (e.g. "
-         "containerd://1.4.2)."),
-]
-
-
-def namespace_row(ns):
-    return [ns["metadata"]["name"],
-            (ns.get("status") or {}).get("phase", ""), age(ns)]
-
-
-NAMESPACE_COLS = [
-    NAME_COL,
-    _col("Status", desc="The status of the namespace"),
-    AGE_COL,
-]
-
-
-def endpointslice_row(es):
-    ports = es.get("ports")
-    if not ports:
-        pstr = "<unset>"
-    else:
-        pstr = ",".join(str(p.get("port")) if p.get("port") is not None
-                        else "<unset>" for p in ports)
-    addrs = []
-    for ep in es.get("endpoints") or []:
-        addrs.extend(ep.get("addresses") or [])
-    if not addrs:
-        estr = "<unset>"
-    else:
-        estr = ",".join(addrs[:3])
-        if len(addrs) > 3:
-            estr += " + %d more..." % (len(addrs) - 3)
-    return [es["metadata"]["name"], es.get("addressType", ""), pstr, estr,
-            age(es)]
-
-
-ENDPOINTSLICE_COLS = [
-    NAME_COL,
-    _col("AddressType", desc="Type of address carried by this "
-         "EndpointSlice."),
-    _col("Ports", desc="Ports advertised by this EndpointSlice."),
-    _col("Endpoints", desc="Endpoints included in this EndpointSlice."),
-    AGE_COL,
-]
-
-
-def default_row(obj):
-    return [obj["metadata"]["name"], age(obj)]
-
-
-DEFAULT_COLS = [NAME_COL, AGE_COL]
 
 
 # --- the resource table ----------------------------------------------------

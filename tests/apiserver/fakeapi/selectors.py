@@ -34,7 +34,8 @@ def label_key_error(key):
     """Returns None if key is a valid label key, else a message."""
     if "/" in key:
         prefix, name = key.split("/", 1)
-        if not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix):
+        if not prefix or len(prefix) > 253 or \
+                not _DNS1123_SUBDOMAIN.match(prefix):
             return ("prefix part must be a lowercase RFC 1123 subdomain "
                     "(e.g. 'example.com')")
     else:
@@ -253,7 +254,7 @@ def parse_label_selector(text):
 
 
 class FieldSelector:
-    """A parsed field selector: a list of (field, op, value), op "=" or "!="."""
+    """A parsed field selector: (field, op, value) terms, op "=" or "!="."""
 
     def __init__(self, terms):
         self.terms = terms

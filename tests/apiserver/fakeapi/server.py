@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The HTTP side: routing, authentication, content negotiation (JSON,
-server-side Tables, PartialObjectMetadata, aggregated discovery), lists,
-watches, faults and the admin API."""
+"""The HTTP side: the threaded server, authentication, routing, discovery
+and OpenAPI answers, get/list/create/update/patch/delete, request faults
+and the request statistics. Watch streams are in watch.py, the admin API
+in admin.py."""
 
-import datetime
 import http.server
 import json
-import select
 import socket
 import socketserver
 import ssl
@@ -22,11 +21,11 @@ from .faults import Faults
 from .resources import BY_PATH
 from .selectors import (SelectorError, parse_field_selector,
                         parse_label_selector)
-from .store import ADDED, DELETED, MODIFIED, Expired, items_key, normalize
+from .watch import WatchMixin
+from .wire import JSON, TABLE_CT, dumps, make_table, negotiate, parse_accept, \
+    partial
 
 MAX_BODY = 32 << 20
-JSON = "application/json"
-TABLE_CT = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
 # top-level fields per kind, for fieldValidation=Strict|Warn
 _KNOWN_TOP = {
@@ -40,73 +39,18 @@ _KNOWN_META = {"name", "generateName", "namespace", "selfLink", "uid",
                "managedFields"}
 
 
-def dumps(obj):
-    return (json.dumps(obj, separators=(",", ":")) + "\n").encode()
-
-
 class Abort(Exception):
     """Close the connection without a response."""
-
-
-def parse_accept(header):
-    """[(mime, {param: value})] in the client's order (q ignored)."""
-    out = []
-    for part in (header or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        fields = [f.strip() for f in part.split(";")]
-        params = {}
-        for f in fields[1:]:
-            if "=" in f:
-                k, v = f.split("=", 1)
-                params[k.strip()] = v.strip().strip('"')
-        out.append((fields[0].lower(), params))
-    return out
-
-
-def negotiate(header, table_ok=True):
-    """Returns "json", "table" or "partial"; raises 406."""
-    if not header:
-        return "json"
-    for mime, params in parse_accept(header):
-        if mime not in ("application/json", "*/*", "application/*"):
-            continue
-        as_ = params.get("as")
-        if as_ is None:
-            return "json"
-        if params.get("g") != "meta.k8s.io" or params.get("v") not in (
-                "v1", "v1beta1"):
-            continue
-        if as_ == "Table" and table_ok:
-            return "table"
-        if as_ in ("PartialObjectMetadata", "PartialObjectMetadataList"):
-            return "partial"
-    raise errors.not_acceptable(["application/json", "application/yaml",
-                                 "application/vnd.kubernetes.protobuf"])
 
 
 def _strip_type(obj):
     return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
-def _partial(obj):
-    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-            "metadata": obj.get("metadata", {})}
-
-
-def make_table(rtype, objs, list_meta, include):
-    rows = []
-    for obj in objs:
-        row = {"cells": rtype.row(obj)}
-        if include == "Object":
-            row["object"] = obj
-        elif include != "None":
-            row["object"] = _partial(obj)
-        rows.append(row)
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
-            "metadata": list_meta, "columnDefinitions": rtype.columns,
-            "rows": rows}
+def _drop_nulls(value):
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    return value
 
 
 class App:
@@ -219,7 +163,7 @@ class Server(http.server.ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(WatchMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nfp-test-apiserver"
     sys_version = ""
@@ -446,6 +390,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             obj = json.loads(raw.decode("utf-8") if raw else "null",
                              object_pairs_hook=hook)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            if ctype.endswith("yaml"):
+                raise errors.APIError(
+                    415, "UnsupportedMediaType", "this test server reads "
+                    "JSON bodies only (JSON is valid YAML): %s" % e)
             raise errors.bad_request("couldn't get version/kind; json parse "
                                      "error: %s" % e)
         self.duplicate_fields = dup
@@ -629,12 +577,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body, _ = self.body_json()
             self.field_validation(rtype, body)
             body = self.check_kind(rtype, body)
-            if sub == "finalize":
-                sub = None
-                body = dict(body)
-                old = store.get(rtype, ns, name)
-                keep = dict(body.get("spec") or {})
-                body = dict(old, spec=keep)
             obj = store.update(rtype, ns, name, body, subresource=sub,
                                dry_run=dry)
             return self.send_object(200, rtype, obj, negotiate(
@@ -725,7 +667,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "metadata"].get("resourceVersion", "")}, include)
             return self.send_json(code, doc, TABLE_CT)
         if mode == "partial":
-            return self.send_json(code, _partial(obj))
+            return self.send_json(code, partial(obj))
         return self.send_json(code, obj)
 
     # --- selectors ---
@@ -790,7 +732,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_json(200, {
                 "kind": "PartialObjectMetadataList",
                 "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-                "items": [_partial(o) for o in items]})
+                "items": [partial(o) for o in items]})
         return self.send_json(200, {"kind": rtype.list_kind,
                                     "apiVersion": rtype.api_version,
                                     "metadata": meta,
@@ -807,6 +749,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             fn = patch.json_patch
         elif ctype == "application/strategic-merge-patch+json":
             fn = patch.strategic_merge_patch
+        elif ctype == "application/apply-patch+yaml":
+            return self.serve_apply(rtype, ns, name, body, dry)
         else:
             raise errors.unsupported_media(None)
         for _ in range(10):
@@ -835,226 +779,39 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.headers.get("Accept")))
         raise errors.conflict(rtype, name)
 
-    # --- watch ---
-
-    def serve_watch(self, rtype, ns, name, mode):
-        app = self.server.app
-        store = app.store
-        match = self.matcher(rtype)
-        if name is not None:
-            inner = match
-
-            def match(obj, inner=inner):
-                return obj is not None and obj["metadata"]["name"] == name \
-                    and inner(obj)
+    def serve_apply(self, rtype, ns, name, body, dry):
+        """Server-side apply, approximated: create when absent, else a
+        merge of the applied configuration: maps merge, lists and scalars it
+        names replace what is stored (no field ownership: fields left out
+        of the configuration are not removed)."""
+        store = self.server.app.store
+        body = self.check_kind(rtype, body)
+        meta = body.get("metadata") if isinstance(body.get("metadata"),
+                                                  dict) else {}
+        if meta.get("name") and meta["name"] != name:
+            raise errors.bad_request(
+                "the name of the object (%s) does not match the name on the "
+                "URL (%s)" % (meta["name"], name))
+        self.field_validation(rtype, body)
+        accept = negotiate(self.headers.get("Accept"))
         try:
-            timeout = float(self.params.get("timeoutSeconds") or 0)
-        except ValueError:
-            raise errors.bad_request("timeoutSeconds: must be an integer")
-        if app.args.max_watch_seconds and (
-                not timeout or timeout > app.args.max_watch_seconds):
-            timeout = app.args.max_watch_seconds
-        bookmarks = self.params.get("allowWatchBookmarks") in ("true", "1")
-        rv = self.params.get("resourceVersion")
-        initial_events = self.params.get("sendInitialEvents") == "true"
-        expired = None
-        with store.cond:
-            my_cut = store.cut_epoch
-            my_garbage = store.garbage_seq
-            if rv in (None, "", "0") or initial_events:
-                items, pos, _, _ = store.list(rtype, ns, match)
-                initial = items
-                if rv not in (None, "", "0"):
-                    try:
-                        if int(rv) > pos:
-                            initial = []
-                    except ValueError:
-                        pass
-            else:
-                try:
-                    pos = int(rv)
-                except ValueError:
-                    raise errors.bad_request("resourceVersion: Invalid value: "
-                                             "%r" % rv)
-                initial = []
-                if pos < store.compacted_rv:
-                    expired = Expired(pos, store.compacted_rv)
-            with app.lock:
-                app.watch_seq += 1
-                wid = app.watch_seq
-                app.watches[wid] = {"id": wid, "resource": rtype.plural,
-                                    "namespace": ns, "path": self.path,
-                                    "since": time.time(), "user": None}
-        try:
-            if expired is not None and app.expired_watch_mode == "http":
-                raise errors.gone(str(expired))
-            self.watch_loop(rtype, ns, mode, match, pos, initial, timeout,
-                            bookmarks, initial_events, my_cut, my_garbage,
-                            expired)
-        finally:
-            with app.lock:
-                app.watches.pop(wid, None)
-
-    def write_chunk(self, data):
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-
-    def encode_event(self, rtype, mode, etype, obj):
-        if mode == "table" and etype != "BOOKMARK" and etype != "ERROR":
-            include = self.params.get("includeObject", "Metadata")
-            obj = make_table(rtype, [obj], {"resourceVersion": obj[
-                "metadata"].get("resourceVersion", "")}, include)
-        elif mode == "partial" and etype not in ("BOOKMARK", "ERROR"):
-            obj = _partial(obj)
-        return dumps({"type": etype, "object": obj})
-
-    def bookmark(self, rtype, pos, initial_end=False):
-        meta = {"resourceVersion": str(pos), "creationTimestamp": None}
-        if initial_end:
-            meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-        return {"kind": rtype.kind, "apiVersion": rtype.api_version,
-                "metadata": meta}
-
-    def client_gone(self):
-        """True if the peer closed the connection (non-blocking check)."""
-        sock = self.connection
-        try:
-            r, _, _ = select.select([sock], [], [], 0)
-        except (OSError, ValueError):
-            return True
-        if not r:
-            return False
-        try:
-            sock.setblocking(False)
+            store.get(rtype, ns, name)
+        except errors.APIError as e:
+            if e.code != 404:
+                raise
+            body = dict(body, metadata=dict(meta, name=name))
+            obj = store.create(rtype, ns, body, dry_run=dry)
+            return self.send_object(201, rtype, obj, accept)
+        for _ in range(10):
+            old = store.get(rtype, ns, name)
+            new = patch.merge_patch(old, _drop_nulls(body))
             try:
-                data = sock.recv(4096)
-            finally:
-                sock.setblocking(True)
-                sock.settimeout(self.timeout)
-        except (ssl.SSLWantReadError, BlockingIOError):
-            return False
-        except (OSError, ssl.SSLError):
-            return True
-        return data == b""
-
-    def watch_loop(self, rtype, ns, mode, match, pos, initial, timeout,
-                   bookmarks, initial_events, my_cut, my_garbage, expired):
-        app = self.server.app
-        store = app.store
-        self.send_response(200)
-        self.send_header("Content-Type", TABLE_CT if mode == "table"
-                         else JSON)
-        self.send_header("Cache-Control", "no-cache, private")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        self.close_connection = True
-        if expired is not None:
-            st = errors.gone(str(expired)).status()
-            self.write_chunk(dumps({"type": "ERROR", "object": st}))
-            self.write_chunk(b"")
-            return
-        for obj in initial:
-            self.write_chunk(self.encode_event(rtype, mode, ADDED, obj))
-        if initial_events and bookmarks:
-            self.write_chunk(self.encode_event(
-                rtype, mode, "BOOKMARK", self.bookmark(rtype, pos, True)))
-        start = time.monotonic()
-        deadline = start + timeout if timeout else None
-        next_bm = start + app.bookmark_interval if bookmarks else None
-        next_check = start + 1.0
-        while True:
-            out = []
-            action = None
-            garbage = []
-            with store.cond:
-                now = time.monotonic()
-                if store.stopping:
-                    action = "end"
-                elif store.cut_epoch != my_cut:
-                    action = store.cut_mode
-                elif store.garbage_seq != my_garbage:
-                    garbage = [line for seq, line in store.garbage_lines
-                               if seq > my_garbage]
-                    my_garbage = store.garbage_seq
-                elif store.paused_until > time.time():
-                    store.cond.wait(min(0.2, store.paused_until -
-                                        time.time()))
+                obj = store.update(rtype, ns, name, new, dry_run=dry,
+                                   expect_rv=old["metadata"]
+                                   ["resourceVersion"])
+            except errors.APIError as e:
+                if e.code == 409 and e.reason == "Conflict":
                     continue
-                else:
-                    try:
-                        evs = store.events_since(pos)
-                    except Expired as e:
-                        evs = None
-                        action = ("expired", e)
-                    if evs:
-                        pos = store.rv
-                        out = evs
-                    elif evs is not None:
-                        if deadline is not None and now >= deadline:
-                            action = "end"
-                        elif next_bm is not None and now >= next_bm:
-                            action = "bookmark"
-                        else:
-                            wait = 1.0
-                            if deadline is not None:
-                                wait = min(wait, deadline - now)
-                            if next_bm is not None:
-                                wait = min(wait, next_bm - now)
-                            store.cond.wait(max(wait, 0.001))
-            for line in garbage:
-                self.write_chunk(line.encode() + b"\n")
-            for ev in out:
-                data = self.filter_event(rtype, ns, mode, match, ev)
-                if data is not None:
-                    self.write_chunk(data)
-            if action == "end":
-                self.write_chunk(b"")
-                return
-            if action in ("close", "reset"):
-                if action == "close":
-                    self.write_chunk(b"")
-                self.abort(reset=action == "reset")
-                return
-            if isinstance(action, tuple):
-                st = errors.gone(str(action[1])).status()
-                self.write_chunk(dumps({"type": "ERROR", "object": st}))
-                self.write_chunk(b"")
-                return
-            if action == "bookmark":
-                self.write_chunk(self.encode_event(
-                    rtype, mode, "BOOKMARK", self.bookmark(rtype, pos)))
-                next_bm = time.monotonic() + app.bookmark_interval
-            if time.monotonic() >= next_check:
-                next_check = time.monotonic() + 1.0
-                if self.client_gone():
-                    self.close_connection = True
-                    return
-
-    def filter_event(self, rtype, ns, mode, match, ev):
-        if ev.rtype is not rtype:
-            return None
-        if ns is not None and ev.key[0] != ns:
-            return None
-        cur = match(ev.obj) if ev.type != DELETED else False
-        if ev.type == ADDED:
-            return self.encode_event(rtype, mode, ADDED, ev.obj) \
-                if cur else None
-        if ev.type == DELETED:
-            return self.encode_event(rtype, mode, DELETED, ev.obj) \
-                if match(ev.obj) else None
-        was = match(ev.prev)
-        if cur and was:
-            return self.encode_event(rtype, mode, MODIFIED, ev.obj)
-        if cur:
-            return self.encode_event(rtype, mode, ADDED, ev.obj)
-        if was:
-            return self.encode_event(rtype, mode, DELETED, ev.obj)
-        return None
-
-
-def started(app, srv, url):
-    app.address = "%s:%d" % (srv.server_address[0], srv.server_address[1])
-    app.url = url
-    app.started = datetime.datetime.now(datetime.timezone.utc)
-
-
-__all__ = ["App", "Server", "Handler", "normalize", "items_key", "started"]
+                raise
+            return self.send_object(200, rtype, obj, accept)
+        raise errors.conflict(rtype, name)

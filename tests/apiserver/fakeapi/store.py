@@ -23,8 +23,8 @@ import time
 import uuid
 
 from . import errors
-from .resources import (RESOURCES, Context, Invalid, find_by_kind,
-                        now_rfc3339, validate_meta)
+from .resources import RESOURCES, Context, Invalid, find_by_kind, validate_meta
+from .tables import now_rfc3339
 
 PROTECTED_NAMESPACES = ("default", "kube-public", "kube-system")
 
@@ -144,6 +144,10 @@ class Store:
             obj["metadata"]["resourceVersion"] = str(rv)
             obj = normalize(obj)
         bucket = self._bucket(rtype)
+        if rtype.plural == "services" and not rtype.group:
+            self.allocator.release(key, bucket.get(key))
+            if etype != DELETED:
+                self.allocator.hold(key, obj)
         if etype == DELETED:
             bucket.pop(key, None)
         else:
@@ -156,8 +160,7 @@ class Store:
         return obj
 
     def _context(self, rtype, loading=False):
-        return Context(list(self._bucket(rtype).values()), self.allocator,
-                       loading=loading)
+        return Context(self.allocator, loading=loading)
 
     def _check_namespace(self, rtype, ns):
         if not rtype.namespaced:
@@ -381,6 +384,13 @@ class Store:
                     % (bmeta["uid"], old["metadata"]["uid"]))
             if subresource == "status":
                 new = rtype.strategy.prepare_status_update(body, old)
+            elif subresource == "finalize":
+                # namespaces/finalize: only spec.finalizers changes
+                new = copy.deepcopy(old)
+                fin = (body.get("spec") or {}).get("finalizers")
+                new.setdefault("spec", {})["finalizers"] = list(fin or [])
+                new["metadata"]["resourceVersion"] = \
+                    old["metadata"]["resourceVersion"]
             else:
                 new = copy.deepcopy(body)
                 new.setdefault("metadata", {})
@@ -435,8 +445,8 @@ class Store:
                     rtype, name, "Precondition failed: UID in precondition: "
                     "%s, UID in object meta: %s"
                     % (pre["uid"], old["metadata"]["uid"]))
-            if pre.get("resourceVersion") and \
-                    pre["resourceVersion"] != old["metadata"]["resourceVersion"]:
+            cur_rv = old["metadata"]["resourceVersion"]
+            if pre.get("resourceVersion") and pre["resourceVersion"] != cur_rv:
                 raise errors.conflict(
                     rtype, name, "Precondition failed: ResourceVersion in "
                     "precondition: %s, ResourceVersion in object meta: %s"
@@ -570,6 +580,8 @@ class Store:
                 m = obj["metadata"]
                 key = self._key(rtype, m.get("namespace", ""), m["name"])
                 self._bucket(rtype)[key] = normalize(obj)
+                if rtype.plural == "services" and not rtype.group:
+                    self.allocator.hold(key, obj)
             self.rv = max(self.rv, int(snap.get("resourceVersion", self.rv)))
             self.compacted_rv = self.rv
             self.history.clear()
