@@ -17,7 +17,7 @@ SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TESTS   := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
 ALL_SRC := $(wildcard $(addsuffix /*.[ch],$(STAGES)) tests/unit/*.[ch])
 
-.PHONY: all test ruleset e2e cni-e2e check bench format lint clean help example
+.PHONY: all test ruleset e2e cni-e2e apiserver-test check bench format lint clean help example
 all: kube-nfproxy nfbridge
 
 # The CNI plugin: cni/main.c plus the library (cni/ uses util/ and watch/,
@@ -70,11 +70,24 @@ e2e: kube-nfproxy nfbridge
 cni-e2e: nfbridge
 	tests/e2e/cni/run.sh
 
+# The test API server's own suite (and the real kubectl against it), and
+# the watch client's live test against it.
+apiserver-test:
+	/usr/bin/python3 -m unittest tests/apiserver/test_apiserver.py
+	sh tests/watch/run.sh
+
 # Everything: build warning-free, unit suites under ASan/UBSan, ruleset
 # loads, end-to-end scenarios. This is what CI runs.
-check: all test ruleset cni-e2e e2e
+check: all test ruleset apiserver-test cni-e2e e2e
 
-bench: kube-nfproxy
+# Benchmark drivers: optimised, no sanitizers (figures, not tests).
+BENCHES := $(patsubst tests/bench/%.c,build/bench/%,$(wildcard tests/bench/*.c))
+build/bench/%: tests/bench/%.c build/libnfp.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< build/libnfp.a $(LDLIBS) $(TESTLIBS)
+
+bench: kube-nfproxy $(BENCHES)
 	tests/bench/run.sh
 
 example: kube-nfproxy
