@@ -9,7 +9,7 @@ PACKAGES=(
 	libcurl4-openssl-dev libjansson-dev libyaml-dev libnetfilter-conntrack-dev
 	check libsubunit-dev
 	nftables iptables iproute2 conntrack
-	python3 openssl curl procps iputils-ping
+	python3 openssl curl procps iputils-ping time
 	containernetworking-plugins
 )
 
