@@ -30,11 +30,13 @@ kube-nfproxy: build/proxy/main.o build/libnfp.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Archives are written aside and renamed, so a concurrent make never sees
+# (or leaves) a half-written one.
 build/libnfp.a: $(LIB_OBJ)
-	@$(AR) rcs $@ $^
+	@rm -f $@.tmp.$$$$ && $(AR) rcs $@.tmp.$$$$ $^ && mv $@.tmp.$$$$ $@
 
 build/san/libnfp.a: $(SAN_OBJ)
-	@$(AR) rcs $@ $^
+	@rm -f $@.tmp.$$$$ && $(AR) rcs $@.tmp.$$$$ $^ && mv $@.tmp.$$$$ $@
 
 build/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -130,7 +130,8 @@ static void list_chains(struct tsync *t, bool (*keep)(const char *),
 	     c = t->ops->next_chain(t->h))
 		if (!t->ops->builtin(t->h, c) && keep(c))
 			names_add(out, c);
-	qsort(out->v, out->n, sizeof(*out->v), name_cmp);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), name_cmp);
 }
 
 static bool comment_is_ours(const char *comment)
@@ -299,8 +300,15 @@ static int sync_body(struct tsync *t, const struct ipt_table *want,
 	int err = 0;
 
 	list_chains(t, ipt_name_is_ours, &have);
-	/* 1. Chains first, so that every jump below finds its chain. */
-	for (size_t i = 0; i < want->n_chains && !err; i++) {
+	/*
+	 * 1. Chains first, so that every jump below finds its chain. In
+	 * descending name order: libiptc keeps chains in a sorted list
+	 * with an index every 40 entries, and a name below all others is
+	 * inserted at the head without walking the list (measured: 113k
+	 * chains go from 0.85 s to 0.2 s; see docs/rules-iptables-kernel.md).
+	 */
+	for (size_t k = want->n_chains; k-- > 0 && !err;) {
+		size_t i = want->by_name[k];
 		const char *name = want->chains[i]->name;
 
 		if (names_has(&have, name))

@@ -604,25 +604,53 @@ static bool target_is_standard(const struct xt_entry_target *t)
 	       !strcmp(n, "RETURN") || ipt_name_is_ours(n);
 }
 
+/* One match or target header and its data. The kernel writes back only
+ * the name and its NUL: the rest of the name field is whatever the
+ * reader's buffer held, so names compare as strings. */
+static bool ext_eq(uint16_t size_a, const char *name_a, uint8_t rev_a,
+		   const unsigned char *data_a, uint16_t size_b,
+		   const char *name_b, uint8_t rev_b,
+		   const unsigned char *data_b, size_t hdr)
+{
+	return size_a == size_b && size_a >= hdr &&
+	       !strncmp(name_a, name_b, XT_EXTENSION_MAXNAMELEN) &&
+	       rev_a == rev_b && !memcmp(data_a, data_b, size_a - hdr);
+}
+
 bool ipt_entry_eq(int family, const void *a, const char *a_target,
 		  const void *b, const char *b_target)
 {
 	size_t ip_len = family == AF_INET ? sizeof(struct ipt_ip) :
 					    sizeof(struct ip6t_ip6);
 	size_t hdr = ipt_entry_header_len(family);
-	size_t ta = ipt_entry_target_offset(family, a);
-	size_t tb = ipt_entry_target_offset(family, b);
-	const struct xt_entry_target *xa = ipt_entry_get_target(family, a);
-	const struct xt_entry_target *xb = ipt_entry_get_target(family, b);
+	const struct xt_entry_target *xa, *xb;
+	const struct xt_entry_match *ma, *mb;
+	unsigned int i;
 
-	if (!hdr || memcmp(a, b, ip_len) || ta != tb ||
+	if (!hdr || memcmp(a, b, ip_len) ||
+	    ipt_entry_target_offset(family, a) !=
+		    ipt_entry_target_offset(family, b) ||
 	    ipt_entry_next_offset(family, a) !=
-		    ipt_entry_next_offset(family, b) ||
-	    memcmp((const char *)a + hdr, (const char *)b + hdr, ta - hdr))
+		    ipt_entry_next_offset(family, b))
 		return false;
-	if (xa->u.target_size != xb->u.target_size)
+	for (i = 0; (ma = ipt_entry_get_match(family, a, i)); i++) {
+		mb = ipt_entry_get_match(family, b, i);
+		if (!mb || !ext_eq(ma->u.match_size, ma->u.user.name,
+				   ma->u.user.revision, ma->data,
+				   mb->u.match_size, mb->u.user.name,
+				   mb->u.user.revision, mb->data,
+				   sizeof(*ma)))
+			return false;
+	}
+	if (ipt_entry_get_match(family, b, i))
 		return false;
-	if (target_is_standard(xa) && target_is_standard(xb))
-		return a_target && b_target && !strcmp(a_target, b_target);
-	return !memcmp(xa, xb, xa->u.target_size);
+	xa = ipt_entry_get_target(family, a);
+	xb = ipt_entry_get_target(family, b);
+	if (target_is_standard(xa) || target_is_standard(xb))
+		return target_is_standard(xa) && target_is_standard(xb) &&
+		       xa->u.target_size == xb->u.target_size && a_target &&
+		       b_target && !strcmp(a_target, b_target);
+	return ext_eq(xa->u.target_size, xa->u.user.name, xa->u.user.revision,
+		      xa->data, xb->u.target_size, xb->u.user.name,
+		      xb->u.user.revision, xb->data, sizeof(*xa));
 }

@@ -12,7 +12,7 @@
 /* Refusals logged one by one; the rest are counted. */
 #define APPLY_MAX_REPORTED 10
 
-static const int families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6};
 
 void nft_apply_init(struct nft_apply *a, const struct nft_backend_ops *ops,
 		    void *ctx)
@@ -41,15 +41,24 @@ static void report(const struct nft_txn *txn, const struct nft_txn_result *res,
 {
 	size_t n = res->n_errors;
 
+	if (res->unknown && n) {
+		diag_addf(
+			d, DIAG_ERROR,
+			"nftables: no answer from the kernel to our %s sync (%s): whether it applied is unknown, the next sync replaces our tables",
+			full ? "full" : "partial",
+			strerror(-res->errors[n - 1].err));
+		return;
+	}
 	for (size_t i = 0; i < n && i < APPLY_MAX_REPORTED; i++) {
 		const struct nft_txn_error *e = &res->errors[i];
-		struct strbuf sb = { 0 };
+		struct strbuf sb = {0};
 
 		nft_txn_describe(txn, e, &sb);
-		diag_addf(d, DIAG_ERROR,
-			  "nftables: the kernel refused to %s: %s%s%s; nothing was applied, the next sync replaces our tables",
-			  sb.buf, strerror(-e->err), e->msg ? ": " : "",
-			  e->msg ? e->msg : "");
+		diag_addf(
+			d, DIAG_ERROR,
+			"nftables: the kernel refused to %s: %s%s%s; nothing was applied, the next sync replaces our tables",
+			sb.buf, strerror(-e->err), e->msg ? ": " : "",
+			e->msg ? e->msg : "");
 		strbuf_release(&sb);
 	}
 	if (n > APPLY_MAX_REPORTED)
@@ -70,7 +79,7 @@ static void count(struct nft_apply_stats *st, const struct nft_txn *txn)
 int nft_apply_sync(struct nft_apply *a, struct nft_ruleset *want,
 		   struct diag_list *d)
 {
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct nft_txn_result res;
 	bool full = !a->synced;
 	int err;
@@ -126,9 +135,9 @@ out:
 int nft_apply_cleanup(const struct nft_backend_ops *ops, void *ctx,
 		      struct diag_list *d)
 {
-	static const char *const tables[] = { NFTC_TABLE,
-					      NFT_APPLY_KUBE_PROXY_TABLE };
-	struct nft_txn txn = { 0 };
+	static const char *const tables[] = {NFTC_TABLE,
+					     NFT_APPLY_KUBE_PROXY_TABLE};
+	struct nft_txn txn = {0};
 	struct nft_txn_result res;
 	int err;
 
@@ -143,12 +152,13 @@ int nft_apply_cleanup(const struct nft_backend_ops *ops, void *ctx,
 			nft_txn_result_add(&res, err, SIZE_MAX, SIZE_MAX, -1,
 					   NULL);
 		for (size_t i = 0; i < res.n_errors; i++) {
-			struct strbuf sb = { 0 };
+			struct strbuf sb = {0};
 
 			nft_txn_describe(&txn, &res.errors[i], &sb);
-			diag_addf(d, DIAG_ERROR,
-				  "nftables cleanup: the kernel refused to %s: %s",
-				  sb.buf, strerror(-res.errors[i].err));
+			diag_addf(
+				d, DIAG_ERROR,
+				"nftables cleanup: the kernel refused to %s: %s",
+				sb.buf, strerror(-res.errors[i].err));
 			strbuf_release(&sb);
 		}
 	}

@@ -30,9 +30,9 @@
 
 /* What the last sync did (for metrics, logs and tests). */
 struct nft_apply_stats {
-	bool full; /* a full replace, not a diff */
+	bool full;	/* a full replace, not a diff */
 	bool committed; /* a transaction was sent (false: nothing changed) */
-	size_t ops; /* operations in the transaction */
+	size_t ops;	/* operations in the transaction */
 	size_t elems_added, elems_deleted;
 	size_t rules_added, chains_flushed;
 	size_t msgs, bytes; /* netlink messages and bytes (0: the fake) */
@@ -40,8 +40,8 @@ struct nft_apply_stats {
 
 struct nft_apply {
 	const struct nft_backend_ops *ops; /* borrowed */
-	void *ctx; /* borrowed: the back end's state */
-	struct nft_ruleset installed; /* the last committed ruleset */
+	void *ctx;			   /* borrowed: the back end's state */
+	struct nft_ruleset installed;	   /* the last committed ruleset */
 	bool synced; /* installed is what the kernel holds */
 	struct nft_apply_stats last;
 };

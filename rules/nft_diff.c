@@ -9,8 +9,7 @@
 #include "util/addr.h"
 #include "util/xalloc.h"
 
-/* --- Transactions ----------------------------------------------------------
- */
+/* --- Transactions --------------------------------------------------------- */
 
 void nft_txn_free(struct nft_txn *txn)
 {
@@ -115,8 +114,7 @@ void nft_txn_result_release(struct nft_txn_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* --- Strings of two pools ---------------------------------------------------
- */
+/* --- Strings of two pools ------------------------------------------------- */
 
 /*
  * Elements name their comment and jump target by pool id, and the two
@@ -171,8 +169,7 @@ static bool pool_str_eq(const struct pools *p, uint32_t x, uint32_t y)
 	return strcmp(p->a->buf + x, p->b->buf + y) == 0;
 }
 
-/* --- Names (sorted arrays of borrowed strings) -------------------------------
- */
+/* --- Names (sorted arrays of borrowed strings) ---------------------------- */
 
 struct names {
 	const char **v;
@@ -212,8 +209,7 @@ static bool chain_refers(const struct nft_chain *c, const struct names *chains,
 	return false;
 }
 
-/* --- One table
- * ----------------------------------------------------------------- */
+/* --- One table ------------------------------------------------------------ */
 
 enum state {
 	KEEP,	/* same spec and contents (sets: elements diffed) */
@@ -592,8 +588,7 @@ int nft_diff(const struct nft_ruleset *old, const struct nft_ruleset *new,
 	return 0;
 }
 
-/* --- Descriptions
- * ---------------------------------------------------------------- */
+/* --- Descriptions --------------------------------------------------------- */
 
 static const char *proto_text(uint8_t p)
 {

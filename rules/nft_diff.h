@@ -110,6 +110,8 @@ struct nft_txn_result {
 	size_t n_errors, cap_errors;
 	size_t n_msgs;	/* netlink messages sent (0 for the fake) */
 	size_t n_bytes; /* batch size in bytes */
+	bool unknown;	/* the kernel's answer was lost (socket error, timeout):
+			 * whether it applied the batch is not known */
 };
 
 /* Release what txn owns (and zero it); NULL or zeroed is a no-op. */

@@ -26,7 +26,7 @@ bool nft_table_list_has(const struct nft_table_list *l, int family,
 	return false;
 }
 
-/* --- Netlink ------------------------------------------------------------- */
+/* --- Netlink -------------------------------------------------------------- */
 
 static int nl_commit(void *ctx, const struct nft_txn *txn,
 		     struct nft_txn_result *res)
@@ -45,7 +45,7 @@ const struct nft_backend_ops nft_netlink_ops = {
 	.list = nl_list,
 };
 
-/* --- The fake ------------------------------------------------------------ */
+/* --- The fake ------------------------------------------------------------- */
 
 struct nft_fake {
 	struct nft_ruleset rs;
@@ -145,7 +145,7 @@ static long index_of(void *const *v, size_t n, const void *p)
 	return -1;
 }
 
-/* --- Copies ---------------------------------------------------------------- */
+/* --- Copies --------------------------------------------------------------- */
 
 static void clone_rule(struct nft_chain *c, const struct nft_rule *src)
 {
@@ -175,9 +175,9 @@ static struct nft_chain *clone_chain_spec(struct nft_table *t,
 static struct nft_set *clone_set_spec(struct nft_table *t,
 				      const struct nft_set *src)
 {
-	struct nft_set *s = nft_table_add_set(t, src->name, &src->key,
-					      src->data_kind, &src->data,
-					      src->flags, src->comment);
+	struct nft_set *s =
+		nft_table_add_set(t, src->name, &src->key, src->data_kind,
+				  &src->data, src->flags, src->comment);
 
 	s->timeout_ms = src->timeout_ms;
 	s->size = src->size;
@@ -228,7 +228,7 @@ static void clone_ruleset(const struct nft_ruleset *src,
 	}
 }
 
-/* --- Checks ---------------------------------------------------------------- */
+/* --- Checks --------------------------------------------------------------- */
 
 static bool rule_names_chain(const struct nft_rule *r, const char *name)
 {
@@ -322,7 +322,7 @@ static int check_stmt(const struct nft_table *t, const struct nft_stmt *st)
 	return 0;
 }
 
-/* --- Elements -------------------------------------------------------------- */
+/* --- Elements ------------------------------------------------------------- */
 
 struct pos_ctx {
 	const struct nft_set *s;
@@ -343,7 +343,7 @@ static int pos_qcmp(const void *a, const void *b, void *ctx)
 static size_t *sorted_positions(const struct nft_op *op)
 {
 	size_t *pos = xmalloc((op->n_elems ? op->n_elems : 1) * sizeof(*pos));
-	struct pos_ctx c = { op->set, op->elems };
+	struct pos_ctx c = {op->set, op->elems};
 	bool sorted = true;
 
 	for (size_t i = 0; i < op->n_elems; i++) {
@@ -395,11 +395,10 @@ static int elems_add(const struct nft_table *t, struct nft_set *dst,
 			j < m ? nft_set_elem(src, op->elems[pos[j]]) : NULL;
 		int c = !a ? 1 : !b ? -1 : nft_elem_cmp(dst, a, src, b);
 
-		if (c == 0 || (j && b &&
-			       nft_elem_cmp(src,
-					    nft_set_elem(src,
-							 op->elems[pos[j - 1]]),
-					    src, b) == 0)) {
+		if (c == 0 ||
+		    (j && b &&
+		     nft_elem_cmp(src, nft_set_elem(src, op->elems[pos[j - 1]]),
+				  src, b) == 0)) {
 			*sub = pos[j];
 			err = -EEXIST;
 			break;
@@ -424,8 +423,7 @@ static int elems_add(const struct nft_table *t, struct nft_set *dst,
 	return 0;
 }
 
-static int elems_del(struct nft_set *dst, const struct nft_op *op,
-		     size_t *sub)
+static int elems_del(struct nft_set *dst, const struct nft_op *op, size_t *sub)
 {
 	const struct nft_set *src = op->set;
 	bool *gone;
@@ -458,7 +456,7 @@ static int elems_del(struct nft_set *dst, const struct nft_op *op,
 	return 0;
 }
 
-/* --- One operation ------------------------------------------------------- */
+/* --- One operation -------------------------------------------------------- */
 
 static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 		    size_t *sub, long *stmt)
@@ -537,9 +535,9 @@ static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 			return -ENOENT;
 		if (set_in_use(t, s))
 			return -EBUSY;
-		remove_at((void **)t->sets, &t->n_sets,
-			  (size_t)index_of((void *const *)t->sets, t->n_sets,
-					   s));
+		remove_at(
+			(void **)t->sets, &t->n_sets,
+			(size_t)index_of((void *const *)t->sets, t->n_sets, s));
 		set_free(s);
 		return 0;
 	case NFT_OP_ADD_SET:

@@ -4,8 +4,9 @@
 
 /*
  * The nftables installer: ruleset objects (rules/nft_ruleset.h) become
- * libnftnl objects, a transaction (rules/nft_diff.h) becomes one netlink
- * batch, sent with one sendmsg() and acknowledged as a whole.
+ * libnftnl objects (nft_build.c), a transaction (rules/nft_diff.h)
+ * becomes one netlink batch, sent with one sendmsg() and acknowledged as
+ * a whole (nft_netlink.c).
  *
  *   BEGIN | msg seq+1 | msg seq+2 | ... | msg seq+n (NLM_F_ACK) | END
  *
@@ -56,10 +57,14 @@
 /* How long to wait for the kernel's answer to a batch. */
 #define NFT_NL_TIMEOUT_MS 30000
 
+/* Abort on a NULL from libnftnl (out of memory), as xmalloc does;
+ * returns p. */
+void *nft_nl_check(void *p);
+
 /*
- * Builders. Each returns a new libnftnl object (the caller frees it with
- * nftnl_*_free) or NULL on allocation failure. family is the table's
- * NFPROTO_*; strings are copied.
+ * Builders (nft_build.c). Each returns a new libnftnl object, owned by the
+ * caller (nftnl_*_free); they abort on out-of-memory. family is the
+ * table's NFPROTO_*; strings are copied.
  */
 struct nftnl_table *nft_nl_table(int family, const char *name);
 struct nftnl_chain *nft_nl_chain(int family, const char *table,
@@ -78,6 +83,8 @@ struct nftnl_set *nft_nl_set(int family, const char *table,
  */
 int nft_nl_elem(struct nftnl_set_elem *elem, const struct nft_set *s,
 		const struct nft_elem *el, bool end, bool keys_only);
+/* Whether element el of a one-field interval set has an end element. */
+bool nft_nl_elem_has_end(const struct nft_set *s, const struct nft_elem *el);
 /* The statement of r (a rule of a table of family) that the kernel
  * expression with index expr belongs to; -1 if none. */
 long nft_nl_stmt_of_expr(const struct nft_rule *r, int family, size_t expr);

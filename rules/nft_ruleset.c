@@ -684,12 +684,17 @@ size_t nft_ruleset_sort(struct nft_ruleset *rs)
 {
 	size_t removed = 0;
 
-	qsort(rs->tables, rs->n_tables, sizeof(*rs->tables), table_qcmp);
+	if (rs->n_tables > 1)
+		qsort(rs->tables, rs->n_tables, sizeof(*rs->tables),
+		      table_qcmp);
 	for (size_t i = 0; i < rs->n_tables; i++) {
 		struct nft_table *t = rs->tables[i];
 
-		qsort(t->chains, t->n_chains, sizeof(*t->chains), chain_qcmp);
-		qsort(t->sets, t->n_sets, sizeof(*t->sets), set_qcmp);
+		if (t->n_chains > 1)
+			qsort(t->chains, t->n_chains, sizeof(*t->chains),
+			      chain_qcmp);
+		if (t->n_sets > 1)
+			qsort(t->sets, t->n_sets, sizeof(*t->sets), set_qcmp);
 		for (size_t j = 0; j < t->n_sets; j++)
 			removed += nft_set_sort(t->sets[j]);
 	}

@@ -58,7 +58,8 @@ static const struct nft_op *find_op(const struct nft_txn *txn,
 	for (size_t i = 0; i < txn->n_ops; i++) {
 		const struct nft_op *op = &txn->ops[i];
 		const char *n = op->chain ? op->chain->name
-					  : op->set ? op->set->name : op->table;
+				: op->set ? op->set->name
+					  : op->table;
 
 		if (op->type == type && strcmp(n, name) == 0)
 			return op;
@@ -79,7 +80,7 @@ static void compile_generated(struct nft_ruleset *rs, size_t n_svc,
 START_TEST(test_diff_from_nothing)
 {
 	struct nft_ruleset rs;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct plan p;
 	size_t rules, elems, chains, sets;
 
@@ -120,7 +121,7 @@ END_TEST
 START_TEST(test_diff_identical)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct plan p;
 
 	nfx_representative(&p);
@@ -157,20 +158,22 @@ static void one_endpoint_change(size_t n_svc, struct nft_txn *txn,
 
 START_TEST(test_diff_one_endpoint_scales)
 {
-	static const size_t sizes[] = { 100, 10000 };
+	static const size_t sizes[] = {100, 10000};
 	size_t ops[2], items[2];
 
 	for (int i = 0; i < 2; i++) {
 		struct nft_ruleset a, b;
-		struct nft_txn txn = { 0 };
+		struct nft_txn txn = {0};
 		const struct nft_op *del, *add;
 
 		one_endpoint_change(sizes[i], &txn, &a, &b);
 		ops[i] = txn.n_ops;
 		items[i] = nft_txn_items(&txn, __NFT_OP_MAX);
 		ck_assert_uint_eq(txn.n_ops, 2);
-		del = find_op(&txn, NFT_OP_DEL_ELEMS, NFTC_SET_SERVICE_BACKENDS);
-		add = find_op(&txn, NFT_OP_ADD_ELEMS, NFTC_SET_SERVICE_BACKENDS);
+		del = find_op(&txn, NFT_OP_DEL_ELEMS,
+			      NFTC_SET_SERVICE_BACKENDS);
+		add = find_op(&txn, NFT_OP_ADD_ELEMS,
+			      NFTC_SET_SERVICE_BACKENDS);
 		ck_assert_ptr_nonnull(del);
 		ck_assert_ptr_nonnull(add);
 		ck_assert_uint_eq(del->n_elems, 1);
@@ -196,12 +199,12 @@ END_TEST
  * chain for 11 endpoints, which is new. The same at both sizes. */
 START_TEST(test_diff_add_endpoint_scales)
 {
-	static const size_t sizes[] = { 100, 10000 };
+	static const size_t sizes[] = {100, 10000};
 	size_t ops[2], items[2];
 
 	for (int i = 0; i < 2; i++) {
 		struct nft_ruleset a, b;
-		struct nft_txn txn = { 0 };
+		struct nft_txn txn = {0};
 		struct plan p;
 		struct plan_service *s;
 		size_t k = sizes[i] / 2 + 3;
@@ -243,7 +246,7 @@ END_TEST
 START_TEST(test_diff_remove_service)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct plan p;
 	const struct nft_op *op;
 	size_t k = 5;
@@ -264,7 +267,8 @@ START_TEST(test_diff_remove_service)
 	ck_assert_int_eq(nft_diff(&a, &b, &txn), 0);
 	op = find_op(&txn, NFT_OP_DEL_CHAIN, NFTC_LB_SVC "7");
 	ck_assert_ptr_nonnull(op);
-	ck_assert_ptr_nonnull(find_op(&txn, NFT_OP_FLUSH_CHAIN, NFTC_LB_SVC "7"));
+	ck_assert_ptr_nonnull(
+		find_op(&txn, NFT_OP_FLUSH_CHAIN, NFTC_LB_SVC "7"));
 	ck_assert_int_lt(last_op(&txn, NFT_OP_FLUSH_CHAIN),
 			 first_op(&txn, NFT_OP_DEL_ELEMS));
 	ck_assert_int_lt(last_op(&txn, NFT_OP_DEL_ELEMS),
@@ -272,14 +276,15 @@ START_TEST(test_diff_remove_service)
 	ck_assert_ptr_nonnull(
 		find_op(&txn, NFT_OP_DEL_ELEMS, NFTC_SET_SERVICE_IPS));
 	/* backends 3..6 go, 0..2 stay; the frontend's verdict changes */
-	ck_assert_uint_eq(find_op(&txn, NFT_OP_DEL_ELEMS,
-				  NFTC_SET_SERVICE_BACKENDS)->n_elems,
-			  4);
+	ck_assert_uint_eq(
+		find_op(&txn, NFT_OP_DEL_ELEMS, NFTC_SET_SERVICE_BACKENDS)
+			->n_elems,
+		4);
 	ck_assert_ptr_null(
 		find_op(&txn, NFT_OP_ADD_ELEMS, NFTC_SET_SERVICE_BACKENDS));
-	ck_assert_uint_eq(find_op(&txn, NFT_OP_ADD_ELEMS,
-				  NFTC_SET_SERVICE_IPS)->n_elems,
-			  1);
+	ck_assert_uint_eq(
+		find_op(&txn, NFT_OP_ADD_ELEMS, NFTC_SET_SERVICE_IPS)->n_elems,
+		1);
 	nft_txn_free(&txn);
 	nft_ruleset_free(&a);
 	nft_ruleset_free(&b);
@@ -291,7 +296,7 @@ END_TEST
 START_TEST(test_diff_rules_change)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct plan p;
 	size_t flushed;
 
@@ -305,7 +310,8 @@ START_TEST(test_diff_rules_change)
 	ck_assert_uint_eq(nft_txn_count(&txn, NFT_OP_ADD_RULES), flushed);
 	ck_assert_uint_eq(nft_txn_count(&txn, NFT_OP_DEL_CHAIN), 0);
 	ck_assert_uint_eq(nft_txn_count(&txn, NFT_OP_ADD_ELEMS), 0);
-	ck_assert_ptr_nonnull(find_op(&txn, NFT_OP_FLUSH_CHAIN, NFTC_LB_SVC "2"));
+	ck_assert_ptr_nonnull(
+		find_op(&txn, NFT_OP_FLUSH_CHAIN, NFTC_LB_SVC "2"));
 	for (size_t i = 0; i < txn.n_ops; i++) {
 		const struct nft_op *op = &txn.ops[i];
 
@@ -327,7 +333,7 @@ END_TEST
 START_TEST(test_diff_set_respec)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct nft_set *s;
 	struct plan p;
 	long flush, del, add, elems, rules;
@@ -345,11 +351,13 @@ START_TEST(test_diff_set_respec)
 	rules = first_op(&txn, NFT_OP_ADD_RULES);
 	ck_assert_uint_eq(nft_txn_count(&txn, NFT_OP_DEL_SET), 1);
 	ck_assert_uint_eq(nft_txn_count(&txn, NFT_OP_ADD_SET), 1);
-	ck_assert_ptr_nonnull(find_op(&txn, NFT_OP_FLUSH_CHAIN, NFTC_CHAIN_SERVICES));
-	ck_assert_ptr_nonnull(find_op(&txn, NFT_OP_ADD_RULES, NFTC_CHAIN_SERVICES));
-	ck_assert_uint_eq(find_op(&txn, NFT_OP_ADD_ELEMS,
-				  NFTC_SET_SERVICE_IPS)->n_elems,
-			  s->n_elems);
+	ck_assert_ptr_nonnull(
+		find_op(&txn, NFT_OP_FLUSH_CHAIN, NFTC_CHAIN_SERVICES));
+	ck_assert_ptr_nonnull(
+		find_op(&txn, NFT_OP_ADD_RULES, NFTC_CHAIN_SERVICES));
+	ck_assert_uint_eq(
+		find_op(&txn, NFT_OP_ADD_ELEMS, NFTC_SET_SERVICE_IPS)->n_elems,
+		s->n_elems);
 	ck_assert_int_ge(flush, 0);
 	ck_assert_int_lt(flush, del);
 	ck_assert_int_lt(del, add);
@@ -369,7 +377,7 @@ END_TEST
 START_TEST(test_diff_chain_respec)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct nft_chain *c;
 	const struct nft_op *del, *add;
 	struct plan p;
@@ -380,8 +388,10 @@ START_TEST(test_diff_chain_respec)
 	c = nft_table_find_chain(b.tables[0], NFTC_CHAIN_REJECT);
 	c->comment = xstrdup("no endpoints");
 	ck_assert_int_eq(nft_diff(&a, &b, &txn), 0);
-	ck_assert_ptr_nonnull(find_op(&txn, NFT_OP_DEL_CHAIN, NFTC_CHAIN_REJECT));
-	ck_assert_ptr_nonnull(find_op(&txn, NFT_OP_ADD_CHAIN, NFTC_CHAIN_REJECT));
+	ck_assert_ptr_nonnull(
+		find_op(&txn, NFT_OP_DEL_CHAIN, NFTC_CHAIN_REJECT));
+	ck_assert_ptr_nonnull(
+		find_op(&txn, NFT_OP_ADD_CHAIN, NFTC_CHAIN_REJECT));
 	del = find_op(&txn, NFT_OP_DEL_ELEMS, NFTC_SET_NO_EP_SERVICES);
 	add = find_op(&txn, NFT_OP_ADD_ELEMS, NFTC_SET_NO_EP_SERVICES);
 	ck_assert_ptr_nonnull(del);
@@ -404,7 +414,7 @@ END_TEST
 START_TEST(test_diff_comment_change)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 	struct plan p;
 
 	nfx_generated(&p, 20, 2);
@@ -426,7 +436,7 @@ END_TEST
 START_TEST(test_diff_tables)
 {
 	struct nft_ruleset a, b;
-	struct nft_txn txn = { 0 };
+	struct nft_txn txn = {0};
 
 	nft_ruleset_init(&a);
 	nft_ruleset_init(&b);
@@ -452,9 +462,9 @@ END_TEST
 START_TEST(test_describe)
 {
 	struct nft_ruleset rs;
-	struct nft_txn txn = { 0 };
-	struct nft_txn_error e = { .err = -ENOENT, .stmt = -1 };
-	struct strbuf sb = { 0 };
+	struct nft_txn txn = {0};
+	struct nft_txn_error e = {.err = -ENOENT, .stmt = -1};
+	struct strbuf sb = {0};
 	const struct nft_op *op;
 	struct plan p;
 
@@ -465,24 +475,27 @@ START_TEST(test_describe)
 	e.op = (size_t)(op - txn.ops);
 	e.sub = 0;
 	nft_txn_describe(&txn, &e, &sb);
-	ck_assert_str_eq(sb.buf,
-			 "add element 10.96.0.1 . tcp . 443 to map ip kube-nfproxy service-ips (comment \"default/kubernetes:https\")");
+	ck_assert_str_eq(
+		sb.buf,
+		"add element 10.96.0.1 . tcp . 443 to map ip kube-nfproxy service-ips (comment \"default/kubernetes:https\")");
 	strbuf_reset(&sb);
 	op = find_op(&txn, NFT_OP_ADD_RULES, NFTC_CHAIN_NAT_OUTPUT);
 	e.op = (size_t)(op - txn.ops);
 	e.sub = 1;
 	e.stmt = 0;
 	nft_txn_describe(&txn, &e, &sb);
-	ck_assert_str_eq(sb.buf,
-			 "add rule 2 of chain ip kube-nfproxy nat-output (statement 1: verdict jump hostports)");
+	ck_assert_str_eq(
+		sb.buf,
+		"add rule 2 of chain ip kube-nfproxy nat-output (statement 1: verdict jump hostports)");
 	strbuf_reset(&sb);
 	op = find_op(&txn, NFT_OP_ADD_ELEMS, NFTC_SET_CLUSTER_CIDRS);
 	e.op = (size_t)(op - txn.ops);
 	e.sub = 0;
 	e.stmt = -1;
 	nft_txn_describe(&txn, &e, &sb);
-	ck_assert_str_eq(sb.buf,
-			 "add element 10.244.0.0-10.244.255.255 to set ip kube-nfproxy cluster-cidrs");
+	ck_assert_str_eq(
+		sb.buf,
+		"add element 10.244.0.0-10.244.255.255 to set ip kube-nfproxy cluster-cidrs");
 	strbuf_release(&sb);
 	nft_txn_free(&txn);
 	nft_ruleset_free(&rs);
