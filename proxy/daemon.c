@@ -106,23 +106,6 @@ static void on_watch_log(void *ud, enum diag_level level, const char *msg)
 		log_v(2, "%s", msg);
 }
 
-static void plan_config_fill(const struct nfp_options *o,
-			     struct plan_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->hostname = o->hostname;
-	cfg->cluster_cidrs = o->cluster_cidrs;
-	cfg->n_cluster_cidrs = o->n_cluster_cidrs;
-	cfg->nodeport_cidrs = o->nodeport_cidrs;
-	cfg->n_nodeport_cidrs = o->n_nodeport_cidrs;
-	cfg->masquerade_all = o->masquerade_all;
-	cfg->egress_masq = o->egress_masq;
-	if (o->non_masq_set) {
-		cfg->non_masq_cidrs = o->non_masq_cidrs;
-		cfg->n_non_masq_cidrs = o->n_non_masq_cidrs;
-	}
-}
-
 /* Build the plan from the cache and hand it to the back end. */
 static void sync_now(struct daemon *d)
 {
@@ -135,7 +118,7 @@ static void sync_now(struct daemon *d)
 	long long start = loop_now_ms();
 	int ret;
 
-	plan_config_fill(d->o, &cfg);
+	nfp_options_plan_config(d->o, &cfg);
 	plan_build(c, &cfg, &plan, &diags);
 	log_diags_once(&diags, "plan");
 	diag_list_free(&diags);

@@ -16,23 +16,6 @@
 
 #define EXIT_USAGE 2
 
-static void plan_config_from(const struct nfp_options *o,
-			     struct plan_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->hostname = o->hostname;
-	cfg->cluster_cidrs = o->cluster_cidrs;
-	cfg->n_cluster_cidrs = o->n_cluster_cidrs;
-	cfg->nodeport_cidrs = o->nodeport_cidrs;
-	cfg->n_nodeport_cidrs = o->n_nodeport_cidrs;
-	cfg->masquerade_all = o->masquerade_all;
-	cfg->egress_masq = o->egress_masq;
-	if (o->non_masq_set) {
-		cfg->non_masq_cidrs = o->non_masq_cidrs;
-		cfg->n_non_masq_cidrs = o->n_non_masq_cidrs;
-	}
-}
-
 /*
  * Read the snapshot and build the plan. Input problems are logged and do
  * not stop the job: the objects that decoded still count.
@@ -52,7 +35,7 @@ static int plan_from_snapshot(const struct nfp_options *o, struct plan *plan)
 		k8s_cluster_clear(&cluster);
 		return ret;
 	}
-	plan_config_from(o, &cfg);
+	nfp_options_plan_config(o, &cfg);
 	plan_build(&cluster, &cfg, plan, &diags);
 	log_diags(&diags, "plan");
 	diag_list_free(&diags);

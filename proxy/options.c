@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "proxy/options.h"
+#include "proxy/plan_build.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -345,4 +346,21 @@ void nfp_options_usage(FILE *out)
 		fprintf(out, "  %s%-24s %s\n",
 			opts_table[i].name[1] ? "--" : "-", opts_table[i].name,
 			opts_table[i].help);
+}
+
+void nfp_options_plan_config(const struct nfp_options *o,
+			     struct plan_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->hostname = o->hostname;
+	cfg->cluster_cidrs = o->cluster_cidrs;
+	cfg->n_cluster_cidrs = o->n_cluster_cidrs;
+	cfg->nodeport_cidrs = o->nodeport_cidrs;
+	cfg->n_nodeport_cidrs = o->n_nodeport_cidrs;
+	cfg->masquerade_all = o->masquerade_all;
+	cfg->egress_masq = o->egress_masq;
+	if (o->non_masq_set) {
+		cfg->non_masq_cidrs = o->non_masq_cidrs;
+		cfg->n_non_masq_cidrs = o->n_non_masq_cidrs;
+	}
 }

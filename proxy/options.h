@@ -47,6 +47,11 @@ struct nfp_options {
  */
 int nfp_options_parse(int argc, char **argv, struct nfp_options *opts,
 		      char *err, size_t errlen);
+struct plan_config;
+/* The plan_build() configuration these options give (borrows from o). */
+void nfp_options_plan_config(const struct nfp_options *o,
+			     struct plan_config *cfg);
+
 /* The --help text. */
 void nfp_options_usage(FILE *out);
 

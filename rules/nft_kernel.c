@@ -78,58 +78,6 @@ const struct nft_fake_stats *nft_fake_stats(const struct nft_fake *f)
 	return &f->stats;
 }
 
-/* Releasing single objects: the ownership rules of nft_ruleset.h (a rule
- * owns its statements' strings, a chain its rules, a set its arena). */
-static void rule_release(struct nft_rule *r)
-{
-	for (size_t i = 0; i < r->n_stmts; i++) {
-		free(r->stmts[i].set);
-		free(r->stmts[i].chain);
-	}
-	free(r->stmts);
-	free(r->comment);
-}
-
-static void chain_flush(struct nft_chain *c)
-{
-	for (size_t i = 0; i < c->n_rules; i++) {
-		rule_release(&c->rules[i]);
-		/* the slot is reused by the next add (XPUSH zeroes only
-		 * memory it grows) */
-		memset(&c->rules[i], 0, sizeof(c->rules[i]));
-	}
-	c->n_rules = 0;
-}
-
-static void chain_free(struct nft_chain *c)
-{
-	chain_flush(c);
-	free(c->rules);
-	free(c->name);
-	free(c->comment);
-	free(c);
-}
-
-static void set_free(struct nft_set *s)
-{
-	free(s->name);
-	free(s->comment);
-	free(s->elems);
-	free(s);
-}
-
-static void table_free(struct nft_table *t)
-{
-	for (size_t i = 0; i < t->n_sets; i++)
-		set_free(t->sets[i]);
-	for (size_t i = 0; i < t->n_chains; i++)
-		chain_free(t->chains[i]);
-	free(t->sets);
-	free(t->chains);
-	free(t->name);
-	free(t);
-}
-
 /* Remove element i of an array of pointers, keeping the order. */
 static void remove_at(void **v, size_t *n, size_t i)
 {
@@ -473,7 +421,7 @@ static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 			remove_at((void **)rs->tables, &rs->n_tables,
 				  (size_t)index_of((void *const *)rs->tables,
 						   rs->n_tables, t));
-			table_free(t);
+			nft_table_free(t);
 		}
 		if (op->type == NFT_OP_ADD_TABLE)
 			nft_ruleset_add_table(rs, op->family, op->table);
@@ -491,12 +439,12 @@ static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 		remove_at((void **)rs->tables, &rs->n_tables,
 			  (size_t)index_of((void *const *)rs->tables,
 					   rs->n_tables, t));
-		table_free(t);
+		nft_table_free(t);
 		return 0;
 	case NFT_OP_FLUSH_CHAIN:
 		if (!c)
 			return -ENOENT;
-		chain_flush(c);
+		nft_chain_flush(c);
 		return 0;
 	case NFT_OP_DEL_CHAIN:
 		if (!c)
@@ -506,7 +454,7 @@ static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 		remove_at((void **)t->chains, &t->n_chains,
 			  (size_t)index_of((void *const *)t->chains,
 					   t->n_chains, c));
-		chain_free(c);
+		nft_chain_free(c);
 		return 0;
 	case NFT_OP_ADD_CHAIN:
 		if (c)
@@ -538,7 +486,7 @@ static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 		remove_at(
 			(void **)t->sets, &t->n_sets,
 			(size_t)index_of((void *const *)t->sets, t->n_sets, s));
-		set_free(s);
+		nft_set_free(s);
 		return 0;
 	case NFT_OP_ADD_SET:
 		if (s)

@@ -330,30 +330,46 @@ static void rule_release(struct nft_rule *r)
 	free(r->comment);
 }
 
-static void chain_free(struct nft_chain *c)
+void nft_chain_flush(struct nft_chain *c)
 {
-	for (size_t i = 0; i < c->n_rules; i++)
+	for (size_t i = 0; i < c->n_rules; i++) {
 		rule_release(&c->rules[i]);
+		/* the slot is reused by the next add (XPUSH zeroes only
+		 * memory it grows) */
+		memset(&c->rules[i], 0, sizeof(c->rules[i]));
+	}
+	c->n_rules = 0;
+}
+
+void nft_chain_free(struct nft_chain *c)
+{
+	if (!c)
+		return;
+	nft_chain_flush(c);
 	free(c->rules);
 	free(c->name);
 	free(c->comment);
 	free(c);
 }
 
-static void set_free(struct nft_set *s)
+void nft_set_free(struct nft_set *s)
 {
+	if (!s)
+		return;
 	free(s->name);
 	free(s->comment);
 	free(s->elems);
 	free(s);
 }
 
-static void table_free(struct nft_table *t)
+void nft_table_free(struct nft_table *t)
 {
+	if (!t)
+		return;
 	for (size_t i = 0; i < t->n_sets; i++)
-		set_free(t->sets[i]);
+		nft_set_free(t->sets[i]);
 	for (size_t i = 0; i < t->n_chains; i++)
-		chain_free(t->chains[i]);
+		nft_chain_free(t->chains[i]);
 	free(t->sets);
 	free(t->chains);
 	free(t->name);
@@ -365,7 +381,7 @@ void nft_ruleset_free(struct nft_ruleset *rs)
 	if (!rs)
 		return;
 	for (size_t i = 0; i < rs->n_tables; i++)
-		table_free(rs->tables[i]);
+		nft_table_free(rs->tables[i]);
 	free(rs->tables);
 	if (rs->pool) {
 		free(rs->pool->buf);

@@ -317,6 +317,17 @@ void nft_ruleset_init(struct nft_ruleset *rs);
  * NULL or a zeroed ruleset is a no-op. */
 void nft_ruleset_free(struct nft_ruleset *rs);
 
+/*
+ * Releasing single objects that were taken out of their container (the
+ * fake kernel does): a chain owns its rules, a rule its statements'
+ * strings, a set its element arena. NULL is a no-op. nft_chain_flush()
+ * empties a chain and keeps it.
+ */
+void nft_chain_flush(struct nft_chain *c);
+void nft_chain_free(struct nft_chain *c);
+void nft_set_free(struct nft_set *s);
+void nft_table_free(struct nft_table *t);
+
 /* Constructors: they copy every string and return the new object, owned
  * by its container. Names must be unique in the table (not checked). */
 struct nft_table *nft_ruleset_add_table(struct nft_ruleset *rs, int family,
