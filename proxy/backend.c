@@ -22,6 +22,7 @@ struct backend {
 	struct ipt_apply *ipt;
 	struct plan prev; /* the last plan the kernel took */
 	bool have_prev;
+	bool resync; /* iptables: refill every chain next time */
 };
 
 static double now_s(void)
@@ -111,7 +112,8 @@ static int sync_ipt(struct backend *b, const struct plan *p,
 		st->compile_s += now_s() - t0;
 		if (!ret) {
 			t0 = now_s();
-			ret = ipt_apply_sync(b->ipt, &rs, 0, d);
+			ret = ipt_apply_sync(b->ipt, &rs,
+					     b->resync ? IPT_APPLY_FULL : 0, d);
 			st->apply_s += now_s() - t0;
 			as = ipt_apply_stats(b->ipt);
 			st->ops += (unsigned int)(as->chains_created +
@@ -134,6 +136,7 @@ int backend_sync(struct backend *b, struct plan *p,
 	memset(st, 0, sizeof(*st));
 	ret = b->mode == NFP_MODE_NFTABLES ? sync_nft(b, p, st, d) :
 					     sync_ipt(b, p, st, d);
+	b->resync = false;
 	if (ret) {
 		plan_free(p);
 		return ret;
@@ -151,6 +154,24 @@ int backend_sync(struct backend *b, struct plan *p,
 	b->have_prev = true;
 	memset(p, 0, sizeof(*p));
 	return 0;
+}
+
+void backend_mark_resync(struct backend *b)
+{
+	struct nft_table_list tl;
+
+	if (b->mode == NFP_MODE_IPTABLES) {
+		b->resync = true;
+		return;
+	}
+	if (nft_nl_list_tables(b->nl, &tl) != 0) {
+		nft_apply_invalidate(&b->nft);
+		return;
+	}
+	if (!nft_table_list_has(&tl, NFPROTO_IPV4, NFTC_TABLE) ||
+	    !nft_table_list_has(&tl, NFPROTO_IPV6, NFTC_TABLE))
+		nft_apply_invalidate(&b->nft);
+	nft_table_list_release(&tl);
 }
 
 int backend_cleanup(struct diag_list *d)

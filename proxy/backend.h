@@ -38,6 +38,16 @@ int backend_sync(struct backend *b, struct plan *p,
 		 struct backend_sync_stats *st, struct diag_list *d);
 
 /*
+ * Before a periodic resync: check that the kernel still holds what we
+ * installed, so the next backend_sync() repairs drift. nftables: our tables
+ * must both exist (someone deleting them forces a full replace; edits
+ * inside them are caught when the kernel refuses a change, which also
+ * forces one — a full replace every period would throw away the clients
+ * that ClientIP affinity remembers). iptables: every NFP- chain is refilled.
+ */
+void backend_mark_resync(struct backend *b);
+
+/*
  * Remove everything kube-nfproxy installs in both modes, and kube-proxy's
  * own nftables tables and KUBE- chains. A no-op on a clean host.
  * Returns 0 or the first -errno.

@@ -118,6 +118,8 @@ static void sync_now(struct daemon *d)
 	long long start = loop_now_ms();
 	int ret;
 
+	if (sync_sched_is_resync(&d->sched))
+		backend_mark_resync(d->be);
 	nfp_options_plan_config(d->o, &cfg);
 	plan_build(c, &cfg, &plan, &diags);
 	log_diags_once(&diags, "plan");

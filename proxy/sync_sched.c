@@ -65,3 +65,8 @@ void sync_sched_ran(struct sync_sched *s, long long now, bool ok)
 	s->failures++;
 	s->retry_at = now + backoff;
 }
+
+bool sync_sched_is_resync(const struct sync_sched *s)
+{
+	return s->last_run >= 0 && !s->pending && s->retry_at < 0;
+}

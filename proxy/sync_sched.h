@@ -29,6 +29,9 @@ void sync_sched_set_ready(struct sync_sched *s);
 /* Milliseconds from now until the next sync is due (0: now); -1: none
  * until something is requested or the caches are ready. */
 long long sync_sched_due_in(const struct sync_sched *s, long long now);
+/* True when a sync due now is the periodic resync (no change waits and
+ * no retry is due): the time to repair drift. */
+bool sync_sched_is_resync(const struct sync_sched *s);
 /* A sync ran at now; ok says whether the kernel took it. */
 void sync_sched_ran(struct sync_sched *s, long long now, bool ok);
 

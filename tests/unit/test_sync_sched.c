@@ -24,8 +24,10 @@ START_TEST(test_min_period_coalesces)
 	sync_sched_ran(&s, 100, true);
 	/* nothing pending: the periodic resync */
 	ck_assert_int_eq(sync_sched_due_in(&s, 100), 30000);
+	ck_assert(sync_sched_is_resync(&s));
 	sync_sched_request(&s);
 	sync_sched_request(&s);
+	ck_assert(!sync_sched_is_resync(&s));
 	ck_assert_int_eq(sync_sched_due_in(&s, 400), 700);
 	ck_assert_int_eq(sync_sched_due_in(&s, 1100), 0);
 	ck_assert_int_eq(sync_sched_due_in(&s, 5000), 0);
