@@ -53,9 +53,10 @@ struct backend *backend_new(enum nfp_mode mode, struct diag_list *d)
 	}
 	b->ipt = ipt_apply_new(&ipt_kernel_ops, NULL);
 	if (ipt_kernel_flavour(NULL, path, sizeof(path)) == IPT_FLAVOUR_NFT)
-		diag_addf(d, DIAG_WARN,
-			  "iptables: this host's iptables is the nf_tables variant (%s); --mode=iptables programs the legacy x_tables interface, so `iptables -L` will not show our rules (use iptables-legacy, or --mode=nftables)",
-			  path);
+		diag_addf(
+			d, DIAG_WARN,
+			"iptables: this host's iptables is the nf_tables variant (%s); --mode=iptables programs the legacy x_tables interface, so `iptables -L` will not show our rules (use iptables-legacy, or --mode=nftables)",
+			path);
 	return b;
 }
 
@@ -98,7 +99,7 @@ static int sync_nft(struct backend *b, const struct plan *p,
 static int sync_ipt(struct backend *b, const struct plan *p,
 		    struct backend_sync_stats *st, struct diag_list *d)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	static const int families[] = {AF_INET, AF_INET6};
 	int first = 0;
 
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
@@ -134,8 +135,8 @@ int backend_sync(struct backend *b, struct plan *p,
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	ret = b->mode == NFP_MODE_NFTABLES ? sync_nft(b, p, st, d) :
-					     sync_ipt(b, p, st, d);
+	ret = b->mode == NFP_MODE_NFTABLES ? sync_nft(b, p, st, d)
+					   : sync_ipt(b, p, st, d);
 	b->resync = false;
 	if (ret) {
 		plan_free(p);
@@ -145,9 +146,10 @@ int backend_sync(struct backend *b, struct plan *p,
 	 * it no longer uses can go. */
 	ret = ct_cleanup(p, b->have_prev ? &b->prev : NULL, &ct);
 	if (ret < 0)
-		diag_addf(d, DIAG_WARN,
-			  "conntrack: cannot walk the table (%s); stale UDP flows may linger until they time out",
-			  strerror(-ret));
+		diag_addf(
+			d, DIAG_WARN,
+			"conntrack: cannot walk the table (%s); stale UDP flows may linger until they time out",
+			strerror(-ret));
 	st->ct_deleted = ct.deleted;
 	plan_free(&b->prev);
 	b->prev = *p;

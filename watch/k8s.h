@@ -54,7 +54,7 @@ struct k8s_service_port {
 struct k8s_service {
 	struct k8s_meta meta;
 	enum k8s_service_type type;
-	bool headless; /* clusterIP: None */
+	bool headless;		      /* clusterIP: None */
 	struct nfp_addr *cluster_ips; /* spec.clusterIPs (or clusterIP) */
 	size_t n_cluster_ips;
 	struct k8s_service_port *ports;
@@ -74,12 +74,12 @@ struct k8s_service {
 
 struct k8s_endpoint {
 	struct nfp_addr addr; /* the first of addresses[] */
-	bool ready; /* conditions; a missing ready means true */
-	bool serving; /* missing: same as ready */
-	bool terminating; /* missing: false */
-	char *node_name; /* NULL if unset */
-	char *zone; /* NULL if unset */
-	char **hint_zones; /* hints.forZones[].name */
+	bool ready;	      /* conditions; a missing ready means true */
+	bool serving;	      /* missing: same as ready */
+	bool terminating;     /* missing: false */
+	char *node_name;      /* NULL if unset */
+	char *zone;	      /* NULL if unset */
+	char **hint_zones;    /* hints.forZones[].name */
 	size_t n_hint_zones;
 	bool has_hints; /* hints.forZones present */
 };
@@ -94,7 +94,8 @@ enum k8s_address_type { K8S_ADDR_IPV4, K8S_ADDR_IPV6, K8S_ADDR_FQDN };
 
 struct k8s_endpointslice {
 	struct k8s_meta meta;
-	char *service_name; /* label kubernetes.io/service-name, NULL if absent */
+	char *service_name; /* label kubernetes.io/service-name, NULL if absent
+			     */
 	enum k8s_address_type address_type;
 	struct k8s_endpoint *endpoints;
 	size_t n_endpoints;
@@ -106,14 +107,14 @@ struct k8s_container_port {
 	char *name;
 	enum nfp_proto proto;
 	uint16_t container_port;
-	uint16_t host_port; /* 0 if none */
+	uint16_t host_port;	 /* 0 if none */
 	struct nfp_addr host_ip; /* family 0 if unset (all addresses) */
 };
 
 struct k8s_pod {
 	struct k8s_meta meta;
 	char *node_name; /* NULL if not scheduled */
-	char *phase; /* "Running", "Pending", ... NULL if unset */
+	char *phase;	 /* "Running", "Pending", ... NULL if unset */
 	bool host_network;
 	struct nfp_addr *pod_ips; /* status.podIPs (or podIP) */
 	size_t n_pod_ips;
@@ -122,7 +123,7 @@ struct k8s_pod {
 };
 
 struct k8s_node_address {
-	char *type; /* "InternalIP", "ExternalIP", "Hostname", ... */
+	char *type;	      /* "InternalIP", "ExternalIP", "Hostname", ... */
 	struct nfp_addr addr; /* family 0 for non-IP entries */
 };
 

@@ -8,8 +8,8 @@
 static int parse(struct nfp_options *o, char *err, const char *a1,
 		 const char *a2, const char *a3)
 {
-	char *argv[5] = { "kube-nfproxy", (char *)a1, (char *)a2, (char *)a3,
-			  NULL };
+	char *argv[5] = {"kube-nfproxy", (char *)a1, (char *)a2, (char *)a3,
+			 NULL};
 	int argc = 1 + (a1 != NULL) + (a2 != NULL) + (a3 != NULL);
 
 	return nfp_options_parse(argc, argv, o, err, 256);
@@ -64,9 +64,12 @@ START_TEST(test_errors_say_what)
 	char err[256];
 
 	ck_assert_int_eq(parse(&o, err, "--mode=ipvs", NULL, NULL), -EINVAL);
-	ck_assert_str_eq(err, "--mode: unknown mode \"ipvs\" (want nftables or iptables)");
-	ck_assert_int_eq(parse(&o, err, "--cluster-cidr=10.0.0.0/33", NULL, NULL),
-			 -EINVAL);
+	ck_assert_str_eq(
+		err,
+		"--mode: unknown mode \"ipvs\" (want nftables or iptables)");
+	ck_assert_int_eq(
+		parse(&o, err, "--cluster-cidr=10.0.0.0/33", NULL, NULL),
+		-EINVAL);
 	ck_assert_str_eq(err, "--cluster-cidr: \"10.0.0.0/33\" is not a CIDR");
 	ck_assert_int_eq(parse(&o, err, "--cluster-cidr=10.0.0.0/8,10.1.0.0/16",
 			       NULL, NULL),
@@ -75,9 +78,12 @@ START_TEST(test_errors_say_what)
 	ck_assert_str_eq(err, "unknown flag \"--bogus\" (see --help)");
 	ck_assert_int_eq(parse(&o, err, "--input", NULL, NULL), -EINVAL);
 	ck_assert_str_eq(err, "--input needs a value");
-	ck_assert_int_eq(parse(&o, err, "--sync-period=soon", NULL, NULL), -EINVAL);
-	ck_assert_int_eq(parse(&o, err, "--sync-period=0s", NULL, NULL), -EINVAL);
-	ck_assert_int_eq(parse(&o, err, "--dry-run=maybe", NULL, NULL), -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "--sync-period=soon", NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "--sync-period=0s", NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "--dry-run=maybe", NULL, NULL),
+			 -EINVAL);
 	ck_assert_int_eq(parse(&o, err, "stray", NULL, NULL), -EINVAL);
 }
 END_TEST
