@@ -148,11 +148,10 @@ static bool hook_rule_is_ours(int family, const void *e, const char *target)
 	       comment_is_ours(ipt_entry_comment(family, e));
 }
 
-static void fail(struct tsync *t, int err, const char *what,
-		 const char *chain)
+static void fail(struct tsync *t, int err, const char *what, const char *chain)
 {
-	diag_addf(t->d, DIAG_ERROR, "%s %s: %s %s: %s", t->fam, t->table,
-		  what, chain, strerror(-err));
+	diag_addf(t->d, DIAG_ERROR, "%s %s: %s %s: %s", t->fam, t->table, what,
+		  chain, strerror(-err));
 }
 
 static int build(struct tsync *t, const char *chain, const struct ipt_rule *r)
@@ -160,7 +159,7 @@ static int build(struct tsync *t, const char *chain, const struct ipt_rule *r)
 	int err = ipt_entry_build(&t->a->buf, t->family, r);
 
 	if (err) {
-		struct strbuf sb = { 0 };
+		struct strbuf sb = {0};
 
 		ipt_print_rule(&sb, t->family, chain, r);
 		diag_addf(t->d, DIAG_ERROR, "%s %s: cannot encode rule %s: %s",
@@ -179,7 +178,7 @@ static int fill_chain(struct tsync *t, const struct ipt_chain *c)
 			return err;
 		err = t->ops->append_rule(t->h, c->name, t->a->buf.data);
 		if (err) {
-			struct strbuf sb = { 0 };
+			struct strbuf sb = {0};
 
 			ipt_print_rule(&sb, t->family, c->name, &c->rules[i]);
 			diag_addf(t->d, DIAG_ERROR, "%s %s: rule %s: %s",
@@ -227,7 +226,7 @@ static bool hook_in_place(struct tsync *t, const struct ipt_chain *want,
 
 static int sync_hook(struct tsync *t, const struct ipt_chain *want)
 {
-	struct positions pos = { 0 };
+	struct positions pos = {0};
 	int err;
 
 	if (hook_in_place(t, want, &pos, &err) || err)
@@ -265,9 +264,10 @@ static int drop_chain(struct tsync *t, const char *chain)
 	int err = t->ops->references(t->h, chain, &refs);
 
 	if (!err && refs) {
-		diag_addf(t->d, DIAG_WARN,
-			  "%s %s: chain %s is still referenced by %u rule(s) that are not ours; left empty",
-			  t->fam, t->table, chain, refs);
+		diag_addf(
+			t->d, DIAG_WARN,
+			"%s %s: chain %s is still referenced by %u rule(s) that are not ours; left empty",
+			t->fam, t->table, chain, refs);
 		return 0;
 	}
 	if (!err)
@@ -295,7 +295,7 @@ static int commit(struct tsync *t)
 static int sync_body(struct tsync *t, const struct ipt_table *want,
 		     const struct ipt_table *last, bool full)
 {
-	struct names have = { 0 }, stale = { 0 };
+	struct names have = {0}, stale = {0};
 	bool *fresh = xcalloc(want->n_chains + 1, sizeof(*fresh));
 	int err = 0;
 
@@ -338,8 +338,8 @@ static int sync_body(struct tsync *t, const struct ipt_table *want,
 
 		if (!fresh[i]) {
 			const struct ipt_chain *lc =
-				last ? ipt_table_find_chain(last, c->name) :
-				       NULL;
+				last ? ipt_table_find_chain(last, c->name)
+				     : NULL;
 
 			if (!full && lc && ipt_chain_eq(c, lc)) {
 				t->st.chains_kept++;
@@ -394,9 +394,10 @@ static int sync_table(struct ipt_apply *a, int family,
 		if (err != -EAGAIN)
 			break;
 		if (attempt == APPLY_ATTEMPTS) {
-			diag_addf(d, DIAG_ERROR,
-				  "%s %s: the table kept changing under us (%d attempts); giving up until the next sync",
-				  t.fam, t.table, attempt);
+			diag_addf(
+				d, DIAG_ERROR,
+				"%s %s: the table kept changing under us (%d attempts); giving up until the next sync",
+				t.fam, t.table, attempt);
 			break;
 		}
 		a->stats.retries++;
@@ -405,14 +406,25 @@ static int sync_table(struct ipt_apply *a, int family,
 	return err;
 }
 
-/* Every jump rule we put in a built-in chain must be one we recognise
- * as ours afterwards, or each sync would add it again. */
-static int check_hook_rules(const struct ipt_ruleset *rs, struct diag_list *d)
+/* Every chain and every jump rule we put in a built-in chain must be one
+ * we recognise as ours afterwards, or each sync would add it again. */
+static int check_ours(const struct ipt_ruleset *rs, struct diag_list *d)
 {
 	int err = 0;
 
 	for (int ti = 0; ti < __IPT_TABLE_MAX; ti++) {
 		const struct ipt_table *tb = &rs->tables[ti];
+
+		for (size_t i = 0; i < tb->n_chains; i++) {
+			if (ipt_name_is_ours(tb->chains[i]->name))
+				continue;
+			diag_addf(d, DIAG_ERROR,
+				  "%s %s: chain %s does not start with %s",
+				  family_label(rs->family),
+				  ipt_table_name(tb->id), tb->chains[i]->name,
+				  IPT_PREFIX);
+			err = -EINVAL;
+		}
 
 		for (int hk = 0; hk < __IPT_HOOK_MAX; hk++) {
 			const struct ipt_chain *c = &tb->hooks[hk];
@@ -425,12 +437,12 @@ static int check_hook_rules(const struct ipt_ruleset *rs, struct diag_list *d)
 				    ipt_name_is_ours(r->target.chain) &&
 				    comment_is_ours(ipt_rule_comment_text(r)))
 					continue;
-				diag_addf(d, DIAG_ERROR,
-					  "%s %s: rule %zu of %s must jump to an %s chain with a comment starting \"%s\"",
-					  family_label(rs->family),
-					  ipt_table_name(tb->id), i + 1,
-					  c->name, IPT_PREFIX,
-					  IPT_APPLY_COMMENT_PREFIX);
+				diag_addf(
+					d, DIAG_ERROR,
+					"%s %s: rule %zu of %s must jump to an %s chain with a comment starting \"%s\"",
+					family_label(rs->family),
+					ipt_table_name(tb->id), i + 1, c->name,
+					IPT_PREFIX, IPT_APPLY_COMMENT_PREFIX);
 				err = -EINVAL;
 			}
 		}
@@ -441,8 +453,8 @@ static int check_hook_rules(const struct ipt_ruleset *rs, struct diag_list *d)
 int ipt_apply_sync(struct ipt_apply *a, struct ipt_ruleset *rs,
 		   unsigned int flags, struct diag_list *d)
 {
-	static const enum ipt_table_id order[] = { IPT_TABLE_FILTER,
-						   IPT_TABLE_NAT };
+	static const enum ipt_table_id order[] = {IPT_TABLE_FILTER,
+						  IPT_TABLE_NAT};
 	int fi = family_index(rs->family);
 	const struct ipt_ruleset *last = a->have_last[fi] ? &a->last[fi] : NULL;
 	bool full = flags & IPT_APPLY_FULL;
@@ -451,14 +463,15 @@ int ipt_apply_sync(struct ipt_apply *a, struct ipt_ruleset *rs,
 	memset(&a->stats, 0, sizeof(a->stats));
 	if (rs->family != AF_INET && rs->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	err = check_hook_rules(rs, d);
+	err = check_ours(rs, d);
 	/* Lookups by name must be binary searches: finish if not done. */
 	for (int ti = 0; ti < __IPT_TABLE_MAX && !err; ti++)
 		if (!rs->tables[ti].by_name)
 			err = ipt_ruleset_finish(rs, d);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++)
 		err = sync_table(a, rs->family, &rs->tables[order[i]],
-				 last ? &last->tables[order[i]] : NULL, full, d);
+				 last ? &last->tables[order[i]] : NULL, full,
+				 d);
 	if (err) {
 		forget(a, fi);
 		return err;
@@ -477,8 +490,8 @@ static const char *const kube_chains[] = {
 	"KUBE-POSTROUTING", "KUBE-FORWARD",	      "KUBE-PROXY-FIREWALL",
 };
 static const char *const kube_prefixes[] = {
-	"KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-",
-	"KUBE-XLB-",
+	"KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-",
+	"KUBE-FW-",  "KUBE-SEP-", "KUBE-XLB-",
 };
 
 bool ipt_apply_is_cleanup_chain(const char *chain)
@@ -489,10 +502,9 @@ bool ipt_apply_is_cleanup_chain(const char *chain)
 	     i++)
 		if (!strcmp(chain, kube_chains[i]))
 			return true;
-	for (size_t i = 0;
-	     i < sizeof(kube_prefixes) / sizeof(kube_prefixes[0]); i++)
-		if (!strncmp(chain, kube_prefixes[i],
-			     strlen(kube_prefixes[i])))
+	for (size_t i = 0; i < sizeof(kube_prefixes) / sizeof(kube_prefixes[0]);
+	     i++)
+		if (!strncmp(chain, kube_prefixes[i], strlen(kube_prefixes[i])))
 			return true;
 	return false;
 }
@@ -501,7 +513,7 @@ bool ipt_apply_is_cleanup_chain(const char *chain)
 static int unhook(struct tsync *t, const char *chain,
 		  const struct names *victims)
 {
-	struct positions pos = { 0 };
+	struct positions pos = {0};
 	unsigned int i = 0;
 	int err = 0;
 
@@ -525,7 +537,7 @@ static int unhook(struct tsync *t, const char *chain,
 
 static int cleanup_table(struct tsync *t, void *ctx)
 {
-	struct names victims = { 0 }, hooks = { 0 };
+	struct names victims = {0}, hooks = {0};
 	int err = 0;
 
 	if (!t->ops->table_exists(ctx, t->family, t->table))
@@ -555,9 +567,10 @@ static int cleanup_table(struct tsync *t, void *ctx)
 	if (!err) {
 		err = commit(t);
 		if (err == -EAGAIN)
-			diag_addf(t->d, DIAG_ERROR,
-				  "%s %s: the table changed during cleanup; run it again",
-				  t->fam, t->table);
+			diag_addf(
+				t->d, DIAG_ERROR,
+				"%s %s: the table changed during cleanup; run it again",
+				t->fam, t->table);
 	}
 out:
 	t->ops->close(t->h);
@@ -570,8 +583,8 @@ int ipt_apply_cleanup(struct ipt_apply *a, const struct ipt_table_ops *ops,
 		      void *ctx, struct ipt_apply_stats *stats,
 		      struct diag_list *d)
 {
-	static const int fams[] = { AF_INET, AF_INET6 };
-	struct ipt_apply_stats total = { 0 };
+	static const int fams[] = {AF_INET, AF_INET6};
+	struct ipt_apply_stats total = {0};
 	int first = 0;
 
 	if (a) {

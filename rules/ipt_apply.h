@@ -44,11 +44,11 @@ struct ipt_apply_stats {
 	size_t commits; /* tables sent to the kernel */
 	size_t chains_created;
 	size_t chains_refilled; /* flushed and filled again */
-	size_t chains_kept; /* unchanged, left alone */
+	size_t chains_kept;	/* unchanged, left alone */
 	size_t chains_deleted;
-	size_t rules_added; /* appended or inserted */
+	size_t rules_added;   /* appended or inserted */
 	size_t rules_deleted; /* jump rules removed from built-in chains */
-	size_t retries; /* tables redone after -EAGAIN */
+	size_t retries;	      /* tables redone after -EAGAIN */
 };
 
 struct ipt_apply;

@@ -47,33 +47,32 @@ struct ext_info {
 };
 
 static const struct ext_info match_info[__IPT_MATCH_MAX] = {
-	[IPT_MATCH_COMMENT] = { "comment", 0, sizeof(struct xt_comment_info) },
-	[IPT_MATCH_TCP] = { "tcp", 0, sizeof(struct xt_tcp) },
-	[IPT_MATCH_UDP] = { "udp", 0, sizeof(struct xt_udp) },
-	[IPT_MATCH_SCTP] = { "sctp", 0, sizeof(struct xt_sctp_info) },
-	[IPT_MATCH_MARK] = { "mark", 1, sizeof(struct xt_mark_mtinfo1) },
-	[IPT_MATCH_ADDRTYPE] = { "addrtype", 1,
-				 sizeof(struct xt_addrtype_info_v1) },
-	[IPT_MATCH_STATISTIC] = { "statistic", 0,
-				  sizeof(struct xt_statistic_info) },
-	[IPT_MATCH_RECENT] = { "recent", 1,
-			       sizeof(struct xt_recent_mtinfo_v1) },
-	[IPT_MATCH_CONNTRACK] = { "conntrack", 3,
-				  sizeof(struct xt_conntrack_mtinfo3) },
+	[IPT_MATCH_COMMENT] = {"comment", 0, sizeof(struct xt_comment_info)},
+	[IPT_MATCH_TCP] = {"tcp", 0, sizeof(struct xt_tcp)},
+	[IPT_MATCH_UDP] = {"udp", 0, sizeof(struct xt_udp)},
+	[IPT_MATCH_SCTP] = {"sctp", 0, sizeof(struct xt_sctp_info)},
+	[IPT_MATCH_MARK] = {"mark", 1, sizeof(struct xt_mark_mtinfo1)},
+	[IPT_MATCH_ADDRTYPE] = {"addrtype", 1,
+				sizeof(struct xt_addrtype_info_v1)},
+	[IPT_MATCH_STATISTIC] = {"statistic", 0,
+				 sizeof(struct xt_statistic_info)},
+	[IPT_MATCH_RECENT] = {"recent", 1, sizeof(struct xt_recent_mtinfo_v1)},
+	[IPT_MATCH_CONNTRACK] = {"conntrack", 3,
+				 sizeof(struct xt_conntrack_mtinfo3)},
 };
 
 /* Targets by kind; MASQUERADE and REJECT have a per-family data struct,
  * picked in target_size(). */
 static const struct ext_info target_info[__IPT_TARGET_MAX] = {
-	[IPT_TARGET_JUMP] = { "", 0, sizeof(int) },
-	[IPT_TARGET_GOTO] = { "", 0, sizeof(int) },
-	[IPT_TARGET_ACCEPT] = { "", 0, sizeof(int) },
-	[IPT_TARGET_DROP] = { "", 0, sizeof(int) },
-	[IPT_TARGET_RETURN] = { "", 0, sizeof(int) },
-	[IPT_TARGET_DNAT] = { "DNAT", 2, sizeof(struct nf_nat_range2) },
-	[IPT_TARGET_MASQUERADE] = { "MASQUERADE", 0, 0 },
-	[IPT_TARGET_MARK] = { "MARK", 2, sizeof(struct xt_mark_tginfo2) },
-	[IPT_TARGET_REJECT] = { "REJECT", 0, 0 },
+	[IPT_TARGET_JUMP] = {"", 0, sizeof(int)},
+	[IPT_TARGET_GOTO] = {"", 0, sizeof(int)},
+	[IPT_TARGET_ACCEPT] = {"", 0, sizeof(int)},
+	[IPT_TARGET_DROP] = {"", 0, sizeof(int)},
+	[IPT_TARGET_RETURN] = {"", 0, sizeof(int)},
+	[IPT_TARGET_DNAT] = {"DNAT", 2, sizeof(struct nf_nat_range2)},
+	[IPT_TARGET_MASQUERADE] = {"MASQUERADE", 0, 0},
+	[IPT_TARGET_MARK] = {"MARK", 2, sizeof(struct xt_mark_tginfo2)},
+	[IPT_TARGET_REJECT] = {"REJECT", 0, 0},
 };
 
 /* The labels libiptc maps onto standard verdicts. */
@@ -129,12 +128,12 @@ static bool is_standard(enum ipt_target_kind k)
 static size_t target_data_size(int family, enum ipt_target_kind k)
 {
 	if (k == IPT_TARGET_MASQUERADE)
-		return family == AF_INET ?
-			       sizeof(struct nf_nat_ipv4_multi_range_compat) :
-			       sizeof(struct nf_nat_range);
+		return family == AF_INET
+			       ? sizeof(struct nf_nat_ipv4_multi_range_compat)
+			       : sizeof(struct nf_nat_range);
 	if (k == IPT_TARGET_REJECT)
-		return family == AF_INET ? sizeof(struct ipt_reject_info) :
-					   sizeof(struct ip6t_reject_info);
+		return family == AF_INET ? sizeof(struct ipt_reject_info)
+					 : sizeof(struct ip6t_reject_info);
 	return target_info[k].size;
 }
 
@@ -246,8 +245,7 @@ static int put_ip6(struct ip6t_entry *e, const struct ipt_rule *r)
 		       ip->smsk.s6_addr, &ip->invflags, IP6T_INV_SRCIP);
 	if (!err)
 		err = put_cidr(AF_INET6, &r->dst, r->dst_inv, ip->dst.s6_addr,
-			       ip->dmsk.s6_addr, &ip->invflags,
-			       IP6T_INV_DSTIP);
+			       ip->dmsk.s6_addr, &ip->invflags, IP6T_INV_DSTIP);
 	if (!err)
 		err = put_iface(r->in_iface, r->in_inv, ip->iniface,
 				ip->iniface_mask, &ip->invflags,
@@ -345,9 +343,9 @@ static int put_match_data(void *data, const struct ipt_match *m)
 		if (m->recent.reap && !m->recent.seconds)
 			return -EINVAL;
 		rc->seconds = m->recent.seconds;
-		rc->check_set = m->recent.cmd == IPT_RECENT_SET ?
-					XT_RECENT_SET :
-					XT_RECENT_CHECK;
+		rc->check_set = m->recent.cmd == IPT_RECENT_SET
+					? XT_RECENT_SET
+					: XT_RECENT_CHECK;
 		if (m->recent.reap)
 			rc->check_set |= XT_RECENT_REAP;
 		strncpy(rc->name, m->recent.name, XT_RECENT_NAME_LEN - 1);
@@ -395,9 +393,9 @@ static int put_target_data(void *data, int family, const struct ipt_target *t)
 		return 0;
 	}
 	case IPT_TARGET_MASQUERADE: {
-		unsigned int flags = t->masq.random_fully ?
-					     NF_NAT_RANGE_PROTO_RANDOM_FULLY :
-					     0;
+		unsigned int flags = t->masq.random_fully
+					     ? NF_NAT_RANGE_PROTO_RANDOM_FULLY
+					     : 0;
 
 		if (family == AF_INET) {
 			struct nf_nat_ipv4_multi_range_compat *mr = data;
@@ -555,8 +553,7 @@ const void *ipt_entry_get_match(int family, const void *e, unsigned int n)
 		const struct xt_entry_match *m =
 			(const void *)((const unsigned char *)e + off);
 
-		if (m->u.match_size < sizeof(*m) ||
-		    off + m->u.match_size > end)
+		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > end)
 			return NULL;
 		if (!n--)
 			return m;
@@ -620,8 +617,8 @@ static bool ext_eq(uint16_t size_a, const char *name_a, uint8_t rev_a,
 bool ipt_entry_eq(int family, const void *a, const char *a_target,
 		  const void *b, const char *b_target)
 {
-	size_t ip_len = family == AF_INET ? sizeof(struct ipt_ip) :
-					    sizeof(struct ip6t_ip6);
+	size_t ip_len = family == AF_INET ? sizeof(struct ipt_ip)
+					  : sizeof(struct ip6t_ip6);
 	size_t hdr = ipt_entry_header_len(family);
 	const struct xt_entry_target *xa, *xb;
 	const struct xt_entry_match *ma, *mb;
@@ -638,8 +635,7 @@ bool ipt_entry_eq(int family, const void *a, const char *a_target,
 		if (!mb || !ext_eq(ma->u.match_size, ma->u.user.name,
 				   ma->u.user.revision, ma->data,
 				   mb->u.match_size, mb->u.user.name,
-				   mb->u.user.revision, mb->data,
-				   sizeof(*ma)))
+				   mb->u.user.revision, mb->data, sizeof(*ma)))
 			return false;
 	}
 	if (ipt_entry_get_match(family, b, i))

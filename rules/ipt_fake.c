@@ -71,13 +71,12 @@ static const struct {
 	int table; /* -1: any */
 	unsigned int hooks;
 } modules[] = {
-	{ "DNAT", IPT_TABLE_NAT,
-	  1u << IPT_HOOK_PREROUTING | 1u << IPT_HOOK_OUTPUT },
-	{ "MASQUERADE", IPT_TABLE_NAT, 1u << IPT_HOOK_POSTROUTING },
-	{ "MARK", -1, (1u << __IPT_HOOK_MAX) - 1 },
-	{ "REJECT", -1,
-	  1u << IPT_HOOK_INPUT | 1u << IPT_HOOK_FORWARD |
-		  1u << IPT_HOOK_OUTPUT },
+	{"DNAT", IPT_TABLE_NAT,
+	 1u << IPT_HOOK_PREROUTING | 1u << IPT_HOOK_OUTPUT},
+	{"MASQUERADE", IPT_TABLE_NAT, 1u << IPT_HOOK_POSTROUTING},
+	{"MARK", -1, (1u << __IPT_HOOK_MAX) - 1},
+	{"REJECT", -1,
+	 1u << IPT_HOOK_INPUT | 1u << IPT_HOOK_FORWARD | 1u << IPT_HOOK_OUTPUT},
 };
 
 static int family_index(int family)
@@ -158,8 +157,7 @@ static void table_instantiate(struct ftable *t, enum ipt_table_id id)
 
 /* Index of the user chain called name, or where it would go (*found
  * false). */
-static size_t user_search(const struct ftable *t, const char *name,
-			  bool *found)
+static size_t user_search(const struct ftable *t, const char *name, bool *found)
 {
 	size_t lo = t->n_builtin, hi = t->n;
 
@@ -404,9 +402,8 @@ static const void *f_next_rule(void *hp, const void *prev)
 
 static const char *f_rule_target(void *hp, const void *entry)
 {
-	const struct frule *r =
-		(const void *)((const unsigned char *)entry -
-			       offsetof(struct frule, entry));
+	const struct frule *r = (const void *)((const unsigned char *)entry -
+					       offsetof(struct frule, entry));
 
 	(void)hp;
 	return r->target;
@@ -531,8 +528,8 @@ static struct frule *make_rule(struct fhandle *h, const void *entry, int *err)
 	r = xcalloc(1, sizeof(*r) + len);
 	memcpy(r->entry, entry, len);
 	r->len = len;
-	snprintf(r->target, sizeof(r->target), "%.*s",
-		 XT_EXTENSION_MAXNAMELEN, t->u.user.name);
+	snprintf(r->target, sizeof(r->target), "%.*s", XT_EXTENSION_MAXNAMELEN,
+		 t->u.user.name);
 	if (!r->target[0]) {
 		*err = -EINVAL; /* the kernel's form: not for appending */
 		free(r);
@@ -640,8 +637,8 @@ static void dump_rule(struct strbuf *sb, int family, const char *chain,
 	const char *comment = ipt_entry_comment(family, r->entry);
 
 	strbuf_addf(sb, "-A %s", chain);
-	for (unsigned int i = 0;
-	     (m = ipt_entry_get_match(family, r->entry, i)); i++)
+	for (unsigned int i = 0; (m = ipt_entry_get_match(family, r->entry, i));
+	     i++)
 		if (strcmp(m->u.user.name, "comment"))
 			strbuf_addf(sb, " -m %s", m->u.user.name);
 	strbuf_addf(sb, " %s %s",
@@ -655,7 +652,7 @@ static void dump_rule(struct strbuf *sb, int family, const char *chain,
 char *ipt_fake_dump(const struct ipt_fake *f, int family, const char *table)
 {
 	const struct ftable *t = table_of(f, family, table);
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (!t || !t->exists)
 		return strbuf_detach(&sb);

@@ -53,52 +53,50 @@ struct family {
 };
 
 /* The calls that take or return an entry, with the entry as void *. */
-#define ENTRY_WRAPPERS(p)                                                    \
-	static const void *p##_first_rule_w(const char *c,                   \
-					    struct xtc_handle *h)            \
-	{                                                                    \
-		return p##_first_rule(c, h);                                 \
-	}                                                                    \
-	static const void *p##_next_rule_w(const void *e,                    \
-					   struct xtc_handle *h)             \
-	{                                                                    \
-		return p##_next_rule(e, h);                                  \
-	}                                                                    \
-	static const char *p##_get_target_w(const void *e,                   \
-					    struct xtc_handle *h)            \
-	{                                                                    \
-		return p##_get_target(e, h);                                 \
-	}                                                                    \
-	static int p##_append_entry_w(const char *c, const void *e,          \
-				      struct xtc_handle *h)                  \
-	{                                                                    \
-		return p##_append_entry(c, e, h);                            \
-	}                                                                    \
-	static int p##_insert_entry_w(const char *c, const void *e,          \
-				      unsigned int n, struct xtc_handle *h)  \
-	{                                                                    \
-		return p##_insert_entry(c, e, n, h);                         \
+#define ENTRY_WRAPPERS(p)                                                   \
+	static const void *p##_first_rule_w(const char *c,                  \
+					    struct xtc_handle *h)           \
+	{                                                                   \
+		return p##_first_rule(c, h);                                \
+	}                                                                   \
+	static const void *p##_next_rule_w(const void *e,                   \
+					   struct xtc_handle *h)            \
+	{                                                                   \
+		return p##_next_rule(e, h);                                 \
+	}                                                                   \
+	static const char *p##_get_target_w(const void *e,                  \
+					    struct xtc_handle *h)           \
+	{                                                                   \
+		return p##_get_target(e, h);                                \
+	}                                                                   \
+	static int p##_append_entry_w(const char *c, const void *e,         \
+				      struct xtc_handle *h)                 \
+	{                                                                   \
+		return p##_append_entry(c, e, h);                           \
+	}                                                                   \
+	static int p##_insert_entry_w(const char *c, const void *e,         \
+				      unsigned int n, struct xtc_handle *h) \
+	{                                                                   \
+		return p##_insert_entry(c, e, n, h);                        \
 	}
 
 ENTRY_WRAPPERS(iptc)
 ENTRY_WRAPPERS(ip6tc)
 
-#define FAMILY(p, family, names_file)                                        \
-	{                                                                    \
-		.af = family, .names = names_file, .init = p##_init,         \
-		.free = p##_free, .commit = p##_commit,                      \
-		.first_chain = p##_first_chain,                              \
-		.next_chain = p##_next_chain, .builtin = p##_builtin,        \
-		.first_rule = p##_first_rule_w,                              \
-		.next_rule = p##_next_rule_w,                                \
-		.get_target = p##_get_target_w,                              \
-		.create_chain = p##_create_chain,                            \
-		.flush_entries = p##_flush_entries,                          \
-		.delete_chain = p##_delete_chain,                            \
-		.get_references = p##_get_references,                        \
-		.append_entry = p##_append_entry_w,                          \
-		.insert_entry = p##_insert_entry_w,                          \
-		.delete_num_entry = p##_delete_num_entry,                    \
+#define FAMILY(p, family, names_file)                                         \
+	{                                                                     \
+		.af = family, .names = names_file, .init = p##_init,          \
+		.free = p##_free, .commit = p##_commit,                       \
+		.first_chain = p##_first_chain, .next_chain = p##_next_chain, \
+		.builtin = p##_builtin, .first_rule = p##_first_rule_w,       \
+		.next_rule = p##_next_rule_w, .get_target = p##_get_target_w, \
+		.create_chain = p##_create_chain,                             \
+		.flush_entries = p##_flush_entries,                           \
+		.delete_chain = p##_delete_chain,                             \
+		.get_references = p##_get_references,                         \
+		.append_entry = p##_append_entry_w,                           \
+		.insert_entry = p##_insert_entry_w,                           \
+		.delete_num_entry = p##_delete_num_entry,                     \
 	}
 
 static const struct family families[] = {
@@ -149,7 +147,7 @@ static int lock_take(void)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		struct timespec pause = { 0, LOCK_POLL_MS * 1000000L };
+		struct timespec pause = {0, LOCK_POLL_MS * 1000000L};
 
 		if (!flock(fd, LOCK_EX | LOCK_NB))
 			return fd;
@@ -391,9 +389,8 @@ static bool resolve_in_root(const char *root, char *path, size_t cap)
 enum ipt_flavour ipt_kernel_flavour(const char *root, char *resolved,
 				    size_t len)
 {
-	static const char *const candidates[] = { "/usr/sbin/iptables",
-						  "/sbin/iptables",
-						  "/usr/bin/iptables" };
+	static const char *const candidates[] = {
+		"/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"};
 	char path[PATH_MAX];
 
 	if (!root)

@@ -74,8 +74,8 @@ extern const struct ipt_table_ops ipt_kernel_ops;
 /* Which iptables the host's `iptables` command is. */
 enum ipt_flavour {
 	IPT_FLAVOUR_UNKNOWN, /* no iptables found, or a name we don't know */
-	IPT_FLAVOUR_LEGACY, /* xtables-legacy-multi: the x_tables we program */
-	IPT_FLAVOUR_NFT, /* xtables-nft-multi: nf_tables, another ruleset */
+	IPT_FLAVOUR_LEGACY,  /* xtables-legacy-multi: the x_tables we program */
+	IPT_FLAVOUR_NFT,     /* xtables-nft-multi: nf_tables, another ruleset */
 };
 
 /*

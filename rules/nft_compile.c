@@ -105,7 +105,8 @@ struct fam {
 	struct nft_set *firewall_ips, *firewall_allow;
 	struct nft_set *cluster_cidrs, *nodeport_cidrs, *hairpin;
 	struct nft_set *masq_sources, *masq_exempt;
-	struct nft_set *hostport_ips, *hostport_any;
+	struct nft_set *hostport_ips, *hostport_any, *hostport_sources;
+	bool have_pod_cidrs; /* the node's podCIDRs of this family known */
 
 	struct lb_cache {
 		uint32_t *ids; /* pool id of "prefix N" by N; 0: not made */
@@ -857,6 +858,8 @@ static void compile_cidrs(struct fam *f)
 		  f->af);
 	add_cidrs(f->nodeport_cidrs, node->nodeport_cidrs,
 		  node->n_nodeport_cidrs, f->af);
+	add_cidrs(f->hostport_sources, node->pod_cidrs, node->n_pod_cidrs,
+		  f->af);
 	if (!m->enabled)
 		return;
 	add_cidrs(f->masq_sources, m->pod_cidrs, m->n_pod_cidrs, f->af);
@@ -904,12 +907,12 @@ static const struct base_chain {
 };
 
 static const char *const fixed_chains[] = {
-	NFTC_CHAIN_FIREWALL_CHECK,    NFTC_CHAIN_SERVICE_EP_CHECK,
-	NFTC_CHAIN_NODEPORT_EP_CHECK, NFTC_CHAIN_REJECT,
-	NFTC_CHAIN_SERVICES,	      NFTC_CHAIN_EXTERNAL_LOCAL,
-	NFTC_CHAIN_NODEPORT_LOCAL,    NFTC_CHAIN_HOSTPORTS,
-	NFTC_CHAIN_MARK_MASQ,	      NFTC_CHAIN_MASQUERADING,
-	NFTC_CHAIN_MASQ_MARKED,
+	NFTC_CHAIN_FIREWALL_CHECK,   NFTC_CHAIN_LOCALNET_CHECK,
+	NFTC_CHAIN_SERVICE_EP_CHECK, NFTC_CHAIN_NODEPORT_EP_CHECK,
+	NFTC_CHAIN_REJECT,	     NFTC_CHAIN_SERVICES,
+	NFTC_CHAIN_EXTERNAL_LOCAL,   NFTC_CHAIN_NODEPORT_LOCAL,
+	NFTC_CHAIN_HOSTPORTS,	     NFTC_CHAIN_MARK_MASQ,
+	NFTC_CHAIN_MASQUERADING,     NFTC_CHAIN_MASQ_MARKED,
 };
 
 static struct nft_set *set(struct fam *f, const char *name,
@@ -961,6 +964,8 @@ static void make_sets(struct fam *f)
 			      NFTR_DATA_VALUE, &key_endpoint, 0);
 	f->hostport_any = set(f, NFTC_SET_HOSTPORT_ANY, &key_nodeport,
 			      NFTR_DATA_VALUE, &key_endpoint, 0);
+	f->hostport_sources = set(f, NFTC_SET_HOSTPORT_SOURCES, &key_saddr,
+				  NFTR_DATA_NONE, NULL, NFT_SET_INTERVAL);
 }
 
 /* "ip daddr != 127.0.0.0/8" / "ip6 daddr != ::1": no node ports there. */
@@ -1002,6 +1007,41 @@ static void local_chain(struct fam *f, const char *name,
 	st_vmap(r, k, eps);
 }
 
+/* ct state bits, NF_CT_STATE_BIT() and friends (see NFTR_CT_STATE_NEW). */
+#define CT_STATE_INVALID 0x01u
+#define CT_STATE_ESTABLISHED 0x02u
+#define CT_STATE_RELATED 0x04u
+#define CT_STATE_UNTRACKED 0x40u
+
+/*
+ * CVE-2020-8558: route_localnet (which hostPorts on 127.0.0.1 need) would
+ * also let a neighbour reach the node's localhost-only services. As
+ * kube-proxy's KUBE-FIREWALL: drop what is for 127.0.0.0/8, not from it,
+ * and neither part of a connection nor DNATed there. "ct status" needs a
+ * conntrack entry, so invalid and untracked packets get a rule of their
+ * own (iptables' ! --ctstate RELATED,ESTABLISHED,DNAT covers them).
+ */
+static void localnet_check(struct nft_table *t)
+{
+	struct nfp_cidr lo;
+	struct nft_rule *r;
+
+	nfp_cidr_parse("127.0.0.0/8", &lo);
+	r = rule(t, NFTC_CHAIN_LOCALNET_CHECK, NULL);
+	st_prefix(r, NFTR_F_DADDR, &lo, false);
+	st_prefix(r, NFTR_F_SADDR, &lo, true);
+	st_cmp_u32(r, NFTR_F_CT_STATE, false, 0,
+		   CT_STATE_ESTABLISHED | CT_STATE_RELATED);
+	st_cmp_u32(r, NFTR_F_CT_STATUS, false, 0, NFTR_CT_STATUS_DNAT);
+	st_verdict(r, NF_DROP, NULL);
+	r = rule(t, NFTC_CHAIN_LOCALNET_CHECK, NULL);
+	st_prefix(r, NFTR_F_DADDR, &lo, false);
+	st_prefix(r, NFTR_F_SADDR, &lo, true);
+	st_cmp_u32(r, NFTR_F_CT_STATE, true, 0,
+		   CT_STATE_INVALID | CT_STATE_UNTRACKED);
+	st_verdict(r, NF_DROP, NULL);
+}
+
 static void make_chains(struct fam *f)
 {
 	struct nft_table *t = f->t;
@@ -1021,6 +1061,9 @@ static void make_chains(struct fam *f)
 
 	jump_rule(t, NFTC_CHAIN_FILTER_PREROUTING, true,
 		  NFTC_CHAIN_FIREWALL_CHECK);
+	if (f->af == AF_INET)
+		jump_rule(t, NFTC_CHAIN_FILTER_INPUT, false,
+			  NFTC_CHAIN_LOCALNET_CHECK);
 	jump_rule(t, NFTC_CHAIN_FILTER_INPUT, true,
 		  NFTC_CHAIN_NODEPORT_EP_CHECK);
 	jump_rule(t, NFTC_CHAIN_FILTER_INPUT, true,
@@ -1028,6 +1071,9 @@ static void make_chains(struct fam *f)
 	jump_rule(t, NFTC_CHAIN_FILTER_FORWARD, true,
 		  NFTC_CHAIN_SERVICE_EP_CHECK);
 	jump_rule(t, NFTC_CHAIN_FILTER_OUTPUT, true, NFTC_CHAIN_FIREWALL_CHECK);
+	if (f->af == AF_INET)
+		jump_rule(t, NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT, false,
+			  NFTC_CHAIN_LOCALNET_CHECK);
 	jump_rule(t, NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT, true,
 		  NFTC_CHAIN_SERVICE_EP_CHECK);
 	jump_rule(t, NFTC_CHAIN_NAT_PREROUTING, false, NFTC_CHAIN_SERVICES);
@@ -1041,6 +1087,9 @@ static void make_chains(struct fam *f)
 	st_lookup(r, &key_frontend, NFTC_SET_FIREWALL_IPS, false);
 	st_lookup(r, &key_firewall_allow, NFTC_SET_FIREWALL_ALLOW, true);
 	st_verdict(r, NF_DROP, NULL);
+
+	if (f->af == AF_INET)
+		localnet_check(t);
 
 	r = rule(t, NFTC_CHAIN_SERVICE_EP_CHECK, NULL);
 	st_vmap(r, &key_frontend, NFTC_SET_NO_EP_SERVICES);
@@ -1064,8 +1113,24 @@ static void make_chains(struct fam *f)
 	local_chain(f, NFTC_CHAIN_NODEPORT_LOCAL, &key_nodeport,
 		    NFTC_SET_NODEPORT_LOCAL_SHORT, NFTC_SET_NODEPORT_LOCAL_EPS);
 
+	/* Like portmap: this node's pods reaching a hostPort are
+	 * masqueraded, so the reply returns through the node even when
+	 * client and pod share the bridge. */
+	if (f->have_pod_cidrs) {
+		r = rule(t, NFTC_CHAIN_HOSTPORTS, NULL);
+		st_lookup(r, &key_saddr, NFTC_SET_HOSTPORT_SOURCES, false);
+		st_lookup(r, &key_frontend, NFTC_SET_HOSTPORT_IPS, false);
+		st_verdict(r, NFT_JUMP, NFTC_CHAIN_MARK_MASQ);
+	}
 	r = rule(t, NFTC_CHAIN_HOSTPORTS, NULL);
 	st_dnat_map(r, &key_frontend, NFTC_SET_HOSTPORT_IPS);
+	if (f->have_pod_cidrs) {
+		r = rule(t, NFTC_CHAIN_HOSTPORTS, NULL);
+		st_lookup(r, &key_saddr, NFTC_SET_HOSTPORT_SOURCES, false);
+		st_fib_local(r, NFTR_F_FIB_DADDR_TYPE);
+		st_lookup(r, &key_nodeport, NFTC_SET_HOSTPORT_ANY, false);
+		st_verdict(r, NFT_JUMP, NFTC_CHAIN_MARK_MASQ);
+	}
 	r = rule(t, NFTC_CHAIN_HOSTPORTS, NULL);
 	st_fib_local(r, NFTR_F_FIB_DADDR_TYPE);
 	st_dnat_map(r, &key_nodeport, NFTC_SET_HOSTPORT_ANY);
@@ -1116,6 +1181,8 @@ static void compile_family(const struct plan *p, int af, struct nft_ruleset *rs,
 	for (size_t i = 0; i < p->node.n_cluster_cidrs; i++)
 		f.have_cluster_cidrs |=
 			p->node.cluster_cidrs[i].addr.family == af;
+	for (size_t i = 0; i < p->node.n_pod_cidrs; i++)
+		f.have_pod_cidrs |= p->node.pod_cidrs[i].addr.family == af;
 	f.reject_chain = nft_pool_intern(f.pool, NFTC_CHAIN_REJECT);
 	f.external_local = nft_pool_intern(f.pool, NFTC_CHAIN_EXTERNAL_LOCAL);
 	f.nodeport_local = nft_pool_intern(f.pool, NFTC_CHAIN_NODEPORT_LOCAL);

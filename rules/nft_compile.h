@@ -41,6 +41,7 @@
 
 /* Regular chains with a fixed name. */
 #define NFTC_CHAIN_FIREWALL_CHECK "firewall-check"
+#define NFTC_CHAIN_LOCALNET_CHECK "localnet-check"
 #define NFTC_CHAIN_SERVICE_EP_CHECK "service-endpoints-check"
 #define NFTC_CHAIN_NODEPORT_EP_CHECK "nodeport-endpoints-check"
 #define NFTC_CHAIN_REJECT "reject-chain"
@@ -86,6 +87,7 @@
 #define NFTC_SET_MASQ_EXEMPT "masq-exempt"
 #define NFTC_SET_HOSTPORT_IPS "hostport-ips"
 #define NFTC_SET_HOSTPORT_ANY "hostport-any"
+#define NFTC_SET_HOSTPORT_SOURCES "hostport-sources"
 
 /* Index of the first endpoint of the local list in the backends maps:
  * an external frontend with policy Local keeps its short-circuit

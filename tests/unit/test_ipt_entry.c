@@ -90,9 +90,8 @@ static const struct xt_entry_match *match_at(int family, const void *e,
 	return m;
 }
 
-static const struct xt_entry_target *target_of(int family, const void *e,
-					       const char *name, uint8_t rev,
-					       size_t size)
+static const struct xt_entry_target *
+target_of(int family, const void *e, const char *name, uint8_t rev, size_t size)
 {
 	const struct xt_entry_target *t = ipt_entry_get_target(family, e);
 
@@ -142,8 +141,8 @@ START_TEST(test_dnat_endpoint_v4)
 	ck_assert_str_eq(ipt_entry_comment(AF_INET, e), "default/web:http");
 
 	nr = (const void *)target_of(AF_INET, e, "DNAT", 2,
-				     TARGET_HDR +
-					     XT_ALIGN(sizeof(*nr)))->data;
+				     TARGET_HDR + XT_ALIGN(sizeof(*nr)))
+		     ->data;
 	ck_assert_uint_eq(nr->flags,
 			  NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
 	ck_assert_uint_eq(nr->min_addr.ip, a.v4.s_addr);
@@ -188,8 +187,7 @@ START_TEST(test_every_match)
 	ipt_rule_verdict(r, IPT_TARGET_ACCEPT);
 	ck_assert_int_eq(ipt_entry_build(&f.b, AF_INET, r), 0);
 	e = f.b.data;
-	ck_assert_uint_eq(((const struct ipt_entry *)e)->ip.proto,
-			  IPPROTO_TCP);
+	ck_assert_uint_eq(((const struct ipt_entry *)e)->ip.proto, IPPROTO_TCP);
 
 	m = match_at(AF_INET, e, 0, "comment", 0,
 		     sizeof(struct xt_comment_info));
@@ -256,10 +254,9 @@ START_TEST(test_every_match)
 		     sizeof(struct xt_recent_mtinfo_v1));
 	{
 		const struct xt_recent_mtinfo_v1 *rc = (const void *)m->data;
-		static const uint8_t ones[16] = { 0xff, 0xff, 0xff, 0xff,
-						  0xff, 0xff, 0xff, 0xff,
-						  0xff, 0xff, 0xff, 0xff,
-						  0xff, 0xff, 0xff, 0xff };
+		static const uint8_t ones[16] = {
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 		ck_assert_uint_eq(rc->seconds, 10800);
 		ck_assert_uint_eq(rc->hit_count, 0);
@@ -278,10 +275,10 @@ START_TEST(test_every_match)
 
 		ck_assert_uint_eq(c->match_flags, XT_CONNTRACK_STATE);
 		ck_assert_uint_eq(c->invert_flags, 0);
-		ck_assert_uint_eq(c->state_mask,
-				  XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) |
-					  XT_CONNTRACK_STATE_BIT(
-						  IP_CT_ESTABLISHED));
+		ck_assert_uint_eq(
+			c->state_mask,
+			XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) |
+				XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED));
 		ck_assert_uint_eq(c->status_mask, 0);
 	}
 	off += m->u.match_size;
@@ -305,15 +302,15 @@ START_TEST(test_recent_set_and_invert)
 	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, true);
 	ck_assert_int_eq(ipt_entry_build(&f.b, AF_INET, r), 0);
 	m = ipt_entry_get_match(AF_INET, f.b.data, 0);
-	ck_assert_uint_eq(((const struct xt_recent_mtinfo_v1 *)m->data)
-				  ->check_set,
-			  XT_RECENT_SET);
+	ck_assert_uint_eq(
+		((const struct xt_recent_mtinfo_v1 *)m->data)->check_set,
+		XT_RECENT_SET);
 	ck_assert_uint_eq(((const struct xt_recent_mtinfo_v1 *)m->data)->side,
 			  XT_RECENT_DEST);
 	m = ipt_entry_get_match(AF_INET, f.b.data, 1);
-	ck_assert_uint_eq(((const struct xt_conntrack_mtinfo3 *)m->data)
-				  ->invert_flags,
-			  XT_CONNTRACK_STATE);
+	ck_assert_uint_eq(
+		((const struct xt_conntrack_mtinfo3 *)m->data)->invert_flags,
+		XT_CONNTRACK_STATE);
 
 	/* --reap needs --seconds: the kernel would refuse it. */
 	r->matches[0].recent.reap = true;
@@ -383,11 +380,11 @@ START_TEST(test_targets_v4)
 	ipt_rule_masquerade(r, false);
 	ck_assert_int_eq(ipt_entry_build(&f.b, AF_INET, r), 0);
 	t = ipt_entry_get_target(AF_INET, f.b.data);
-	ck_assert_uint_eq(((const struct nf_nat_ipv4_multi_range_compat *)
-				   t->data)
-				  ->range[0]
-				  .flags,
-			  0);
+	ck_assert_uint_eq(
+		((const struct nf_nat_ipv4_multi_range_compat *)t->data)
+			->range[0]
+			.flags,
+		0);
 
 	ipt_rule_set_mark(r, IPT_MARK_OR, 0x4000);
 	ck_assert_int_eq(ipt_entry_build(&f.b, AF_INET, r), 0);
@@ -419,9 +416,9 @@ START_TEST(test_entry_fields_v4)
 	struct fx f;
 	struct ipt_rule *r = fx_rule(&f, AF_INET);
 	const struct ipt_entry *e;
-	static const uint8_t name_mask[IFNAMSIZ] = { 0xff, 0xff, 0xff, 0xff,
-						     0xff };
-	static const uint8_t plus_mask[IFNAMSIZ] = { 0xff, 0xff, 0xff };
+	static const uint8_t name_mask[IFNAMSIZ] = {0xff, 0xff, 0xff, 0xff,
+						    0xff};
+	static const uint8_t plus_mask[IFNAMSIZ] = {0xff, 0xff, 0xff};
 
 	r->src = cidr("10.244.0.0/16");
 	r->src_inv = true;
@@ -522,7 +519,7 @@ START_TEST(test_eq)
 {
 	struct fx f;
 	struct ipt_rule *r = fx_rule(&f, AF_INET);
-	struct ipt_entry_buf other = { 0 };
+	struct ipt_entry_buf other = {0};
 	struct ipt_entry *e;
 
 	ipt_rule_comment(r, "kube-nfproxy service portals");

@@ -98,14 +98,14 @@ static const char *why_skip;
 
 static const char *save_cmd(int family)
 {
-	return family == AF_INET6 ? "ip6tables-legacy-save" :
-				    "iptables-legacy-save";
+	return family == AF_INET6 ? "ip6tables-legacy-save"
+				  : "iptables-legacy-save";
 }
 
 static const char *restore_cmd(int family)
 {
-	return family == AF_INET6 ? "ip6tables-legacy-restore" :
-				    "iptables-legacy-restore";
+	return family == AF_INET6 ? "ip6tables-legacy-restore"
+				  : "iptables-legacy-restore";
 }
 
 /* A fresh network namespace for this process (and its children). */
@@ -117,7 +117,7 @@ static void fresh_netns(void)
 
 static char *run_output(const char *cmd)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	char buf[4096];
 	size_t n;
 	FILE *p = popen(cmd, "r");
@@ -163,7 +163,7 @@ static char *normalise(const char *save)
 	char *copy = xstrdup(save), *saveptr = NULL, *line;
 	char **tables = NULL, **decls = NULL;
 	size_t n_tables = 0, n_decls = 0, cap_t = 0, cap_d = 0;
-	struct strbuf cur = { 0 }, rules = { 0 }, out = { 0 };
+	struct strbuf cur = {0}, rules = {0}, out = {0};
 
 	for (line = strtok_r(copy, "\n", &saveptr); line;
 	     line = strtok_r(NULL, "\n", &saveptr)) {
@@ -180,17 +180,20 @@ static char *normalise(const char *save)
 				*br = '\0';
 			*XPUSH(decls, n_decls, cap_d) = line;
 		} else if (!strcmp(line, "COMMIT")) {
-			qsort(decls, n_decls, sizeof(*decls), line_cmp);
+			if (n_decls)
+				qsort(decls, n_decls, sizeof(*decls), line_cmp);
 			for (size_t i = 0; i < n_decls; i++)
 				strbuf_addf(&cur, "%s\n", decls[i]);
 			n_decls = 0;
-			strbuf_addf(&cur, "%sCOMMIT\n", rules.buf ? rules.buf : "");
+			strbuf_addf(&cur, "%sCOMMIT\n",
+				    rules.buf ? rules.buf : "");
 			*XPUSH(tables, n_tables, cap_t) = strbuf_detach(&cur);
 		} else {
 			strbuf_addf(&rules, "%s\n", line);
 		}
 	}
-	qsort(tables, n_tables, sizeof(*tables), line_cmp);
+	if (n_tables)
+		qsort(tables, n_tables, sizeof(*tables), line_cmp);
 	for (size_t i = 0; i < n_tables; i++) {
 		strbuf_adds(&out, tables[i]);
 		free(tables[i]);
@@ -227,15 +230,16 @@ static void assert_same_text(const char *got, const char *want,
 			fputs(want, f);
 			fclose(f);
 		}
-		ck_abort_msg("%s: libiptc install differs from iptables-legacy-restore (build/ipt_kernel.got vs .want)",
-			     what);
+		ck_abort_msg(
+			"%s: libiptc install differs from iptables-legacy-restore (build/ipt_kernel.got vs .want)",
+			what);
 	}
 }
 
 static void sync_ok(struct ipt_apply *a, struct ipt_ruleset *rs,
 		    unsigned int flags)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	int err = ipt_apply_sync(a, rs, flags, &d);
 
 	for (size_t i = 0; i < d.n; i++)
@@ -313,8 +317,8 @@ static void representative_plan(struct plan *p, bool changed)
 	fx_push_cidr(&s->lb_source_ranges, &s->n_lb_source_ranges,
 		     "2001:db8::/64");
 	fx_endpoints(s, "[fd00:10:244:1::7]:8080",
-		     changed ? "[fd00:10:244:3::7]:8080" :
-			       "[fd00:10:244:2::7]:8080/local",
+		     changed ? "[fd00:10:244:3::7]:8080"
+			     : "[fd00:10:244:2::7]:8080/local",
 		     NULL);
 	s = fx_service(p, "ns3", "empty", "http", NFP_PROTO_TCP, "fd00:96::30",
 		       80);
@@ -380,10 +384,10 @@ static void check_sync(int family)
 	ck_assert_uint_gt(ipt_apply_stats(a)->chains_created, 10);
 	got = saved(family);
 	/* Our jumps really are first in the built-in chains. */
-	ck_assert_ptr_nonnull(
-		strstr(got, family == AF_INET ?
-				    "-A INPUT -m comment --comment \"kube-nfproxy" :
-				    "-A INPUT -m comment --comment \"kube-nfproxy"));
+	ck_assert_ptr_nonnull(strstr(
+		got, family == AF_INET
+			     ? "-A INPUT -m comment --comment \"kube-nfproxy"
+			     : "-A INPUT -m comment --comment \"kube-nfproxy"));
 	{
 		struct ipt_apply *b = ipt_apply_new(&ipt_kernel_ops, NULL);
 		struct ipt_ruleset again;
@@ -418,13 +422,13 @@ static void check_sync(int family)
 	got = saved(family);
 	{
 		/* Our cleanup leaves exactly the foreign rules. */
-		struct diag_list d = { 0 };
+		struct diag_list d = {0};
 		struct ipt_apply_stats st;
 		char *clean, *only_foreign;
 
-		ck_assert_int_eq(ipt_apply_cleanup(a, &ipt_kernel_ops, NULL,
-						   &st, &d),
-				 0);
+		ck_assert_int_eq(
+			ipt_apply_cleanup(a, &ipt_kernel_ops, NULL, &st, &d),
+			0);
 		ck_assert_uint_eq(d.n, 0);
 		ck_assert_uint_gt(st.chains_deleted, 10);
 		clean = saved(family);
@@ -490,16 +494,15 @@ END_TEST
 
 START_TEST(test_cleanup_kube_proxy)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct ipt_apply_stats st;
 	char *got, *want;
 
 	fresh_netns();
 	restore(AF_INET, foreign_v4, true);
 	restore(AF_INET, kube_proxy_v4, true);
-	ck_assert_int_eq(ipt_apply_cleanup(NULL, &ipt_kernel_ops, NULL, &st,
-					   &d),
-			 0);
+	ck_assert_int_eq(
+		ipt_apply_cleanup(NULL, &ipt_kernel_ops, NULL, &st, &d), 0);
 	ck_assert_uint_eq(d.n, 0);
 	/* KUBE-SERVICES twice, KUBE-POSTROUTING, KUBE-SVC, KUBE-SEP,
 	 * KUBE-FORWARD. */
@@ -519,14 +522,13 @@ END_TEST
 
 START_TEST(test_cleanup_clean_host)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct ipt_apply_stats st;
 	char *names;
 
 	fresh_netns();
-	ck_assert_int_eq(ipt_apply_cleanup(NULL, &ipt_kernel_ops, NULL, &st,
-					   &d),
-			 0);
+	ck_assert_int_eq(
+		ipt_apply_cleanup(NULL, &ipt_kernel_ops, NULL, &st, &d), 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_uint_eq(st.commits, 0);
 	/* Nothing instantiated: the tables were not even opened. */
@@ -539,9 +541,8 @@ START_TEST(test_cleanup_clean_host)
 	/* Tables with only foreign rules: opened, not committed. */
 	restore(AF_INET, foreign_v4, true);
 	ck_assert(ipt_kernel_ops.table_exists(NULL, AF_INET, "filter"));
-	ck_assert_int_eq(ipt_apply_cleanup(NULL, &ipt_kernel_ops, NULL, &st,
-					   &d),
-			 0);
+	ck_assert_int_eq(
+		ipt_apply_cleanup(NULL, &ipt_kernel_ops, NULL, &st, &d), 0);
 	ck_assert_uint_eq(st.commits, 0);
 	diag_list_free(&d);
 }
