@@ -11,8 +11,6 @@
 
 #define DEFAULT_MIN_SYNC_MS 1000
 #define DEFAULT_SYNC_MS 30000
-#define DEFAULT_HEALTHZ_BIND "0.0.0.0:10256"
-#define DEFAULT_METRICS_BIND "127.0.0.1:10249"
 
 enum opt_kind { OPT_BOOL, OPT_STRING, OPT_CUSTOM };
 
@@ -234,10 +232,6 @@ static const struct opt opts_table[] = {
 	 "least time between two syncs (default 1s)"},
 	{"sync-period", OPT_CUSTOM, 0, parse_sync,
 	 "full resync interval (default 30s)"},
-	{"healthz-bind-address", OPT_STRING, OFF(healthz_bind), NULL,
-	 "health endpoint (default 0.0.0.0:10256)"},
-	{"metrics-bind-address", OPT_STRING, OFF(metrics_bind), NULL,
-	 "metrics endpoint (default 127.0.0.1:10249)"},
 	{"v", OPT_CUSTOM, 0, parse_verbosity, "log verbosity 0-10"},
 	{"help", OPT_BOOL, OFF(help), NULL, "this text"},
 	{"version", OPT_BOOL, OFF(version), NULL, "print the version"},
@@ -250,8 +244,6 @@ static void set_defaults(struct nfp_options *o)
 	o->egress_masq = true;
 	o->min_sync_ms = DEFAULT_MIN_SYNC_MS;
 	o->sync_ms = DEFAULT_SYNC_MS;
-	o->healthz_bind = DEFAULT_HEALTHZ_BIND;
-	o->metrics_bind = DEFAULT_METRICS_BIND;
 	if (gethostname(o->hostname, sizeof(o->hostname) - 1) == 0)
 		for (char *p = o->hostname; *p; p++)
 			*p = (char)tolower((unsigned char)*p);

@@ -36,8 +36,6 @@ struct nfp_options {
 	const char *ip_masq_config; /* --ip-masq-config FILE */
 	unsigned int min_sync_ms;
 	unsigned int sync_ms;
-	const char *healthz_bind;
-	const char *metrics_bind;
 	int verbosity; /* -v */
 };
 
