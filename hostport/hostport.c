@@ -76,13 +76,14 @@ static void add_port(const struct k8s_pod *pod,
 		}
 		clash = find_clash(plan, &hp);
 		if (clash) {
-			diag_addf(d, DIAG_WARN,
-				  "Pod %s: hostPort %s/%u on %s already taken by pod %s, not forwarded",
-				  pod_id, nfp_proto_name(cp->proto),
-				  cp->host_port,
-				  hp.host_ip.family ? nfp_addr_str(&hp.host_ip, a) :
-						      "every address",
-				  clash->pod);
+			diag_addf(
+				d, DIAG_WARN,
+				"Pod %s: hostPort %s/%u on %s already taken by pod %s, not forwarded",
+				pod_id, nfp_proto_name(cp->proto),
+				cp->host_port,
+				hp.host_ip.family ? nfp_addr_str(&hp.host_ip, a)
+						  : "every address",
+				clash->pod);
 			continue;
 		}
 		hp.pod = xstrdup(pod_id);
@@ -90,9 +91,8 @@ static void add_port(const struct k8s_pod *pod,
 	}
 }
 
-void hostport_plan(const struct k8s_pod *pods, size_t n_pods,
-		   const char *node, struct plan *plan,
-		   struct diag_list *diags)
+void hostport_plan(const struct k8s_pod *pods, size_t n_pods, const char *node,
+		   struct plan *plan, struct diag_list *diags)
 {
 	const struct k8s_pod **sorted = xcalloc(n_pods, sizeof(*sorted));
 	size_t n = 0, cap = plan->n_hostports;
@@ -103,7 +103,7 @@ void hostport_plan(const struct k8s_pod *pods, size_t n_pods,
 	qsort(sorted, n, sizeof(*sorted), pod_ptr_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct k8s_pod *pod = sorted[i];
-		struct strbuf id = { 0 };
+		struct strbuf id = {0};
 
 		strbuf_addf(&id, "%s/%s", pod->meta.ns, pod->meta.name);
 		for (size_t k = 0; k < pod->n_ports; k++)

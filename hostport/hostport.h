@@ -14,8 +14,7 @@
  * claiming the same hostIP/hostPort/protocol: the first (by namespace/name)
  * wins and the conflict is reported. Pure.
  */
-void hostport_plan(const struct k8s_pod *pods, size_t n_pods,
-		   const char *node, struct plan *plan,
-		   struct diag_list *diags);
+void hostport_plan(const struct k8s_pod *pods, size_t n_pods, const char *node,
+		   struct plan *plan, struct diag_list *diags);
 
 #endif

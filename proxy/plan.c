@@ -34,6 +34,7 @@ void plan_free(struct plan *p)
 	free(p->node.addrs);
 	free(p->node.nodeport_cidrs);
 	free(p->node.cluster_cidrs);
+	free(p->node.pod_cidrs);
 	memset(p, 0, sizeof(*p));
 }
 

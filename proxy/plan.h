@@ -107,6 +107,10 @@ struct plan_node {
 	/* --cluster-cidr: sources inside are pods; empty: unknown */
 	struct nfp_cidr *cluster_cidrs;
 	size_t n_cluster_cidrs;
+	/* The Node's spec.podCIDRs (sorted): this node's own pods, which a
+	 * hostPort masquerades (hairpin); empty: unknown */
+	struct nfp_cidr *pod_cidrs;
+	size_t n_pod_cidrs;
 	bool masquerade_all; /* --masquerade-all */
 };
 

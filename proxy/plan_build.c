@@ -467,6 +467,15 @@ static void fill_node(const struct k8s_cluster *c,
 	if (pn->addrs)
 		qsort(pn->addrs, pn->n_addrs, sizeof(*pn->addrs),
 		      nfp_addr_qcmp);
+	if (node->n_pod_cidrs) {
+		pn->pod_cidrs =
+			xcalloc(node->n_pod_cidrs, sizeof(*pn->pod_cidrs));
+		memcpy(pn->pod_cidrs, node->pod_cidrs,
+		       node->n_pod_cidrs * sizeof(*pn->pod_cidrs));
+		pn->n_pod_cidrs = node->n_pod_cidrs;
+		qsort(pn->pod_cidrs, pn->n_pod_cidrs, sizeof(*pn->pod_cidrs),
+		      nfp_cidr_qcmp);
+	}
 }
 
 int plan_build(const struct k8s_cluster *c, const struct plan_config *cfg,

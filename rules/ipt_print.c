@@ -21,6 +21,7 @@ static const struct {
 	{IPT_CTSTATE_NEW, "NEW"},
 	{IPT_CTSTATE_RELATED, "RELATED"},
 	{IPT_CTSTATE_ESTABLISHED, "ESTABLISHED"},
+	{IPT_CTSTATE_DNAT, "DNAT"},
 };
 
 static const char *const verdicts[__IPT_TARGET_MAX] = {

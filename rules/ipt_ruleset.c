@@ -32,6 +32,7 @@ _Static_assert(IPT_CTSTATE_ESTABLISHED ==
 _Static_assert(IPT_CTSTATE_RELATED == XT_CONNTRACK_STATE_BIT(IP_CT_RELATED),
 	       "ctstate");
 _Static_assert(IPT_CTSTATE_NEW == XT_CONNTRACK_STATE_BIT(IP_CT_NEW), "ctstate");
+_Static_assert(IPT_CTSTATE_DNAT == XT_CONNTRACK_STATE_DNAT, "ctstate");
 _Static_assert(IPT_COMMENT_LEN == XT_MAX_COMMENT_LEN, "comment");
 
 static const char *const table_names[__IPT_TABLE_MAX] = {

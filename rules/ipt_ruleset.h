@@ -50,6 +50,7 @@
 #define IPT_CHAIN_MARK_MASQ_NONPOD "NFP-MARK-MASQ-NONPOD"   /* nat */
 #define IPT_CHAIN_FORWARD "NFP-FORWARD"			    /* filter */
 #define IPT_CHAIN_PROXY_FIREWALL "NFP-PROXY-FIREWALL"	    /* filter */
+#define IPT_CHAIN_FIREWALL "NFP-FIREWALL"		    /* filter */
 #define IPT_CHAIN_HOSTPORTS "NFP-HOSTPORTS"		    /* nat */
 #define IPT_CHAIN_MASQ_EGRESS "NFP-MASQ-EGRESS"		    /* nat */
 
@@ -106,6 +107,7 @@ enum ipt_match_kind {
 #define IPT_CTSTATE_ESTABLISHED (1u << 1)
 #define IPT_CTSTATE_RELATED (1u << 2)
 #define IPT_CTSTATE_NEW (1u << 3)
+#define IPT_CTSTATE_DNAT (1u << 7) /* XT_CONNTRACK_STATE_DNAT: DNATed */
 
 /* xt_recent_mtinfo_v1.check_set is XT_RECENT_SET or XT_RECENT_CHECK, plus
  * XT_RECENT_REAP when reap is set (which needs seconds). side is

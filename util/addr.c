@@ -44,7 +44,8 @@ static void clear_host_bits(struct nfp_cidr *c)
 		if (bit >= c->prefix)
 			c->addr.b[i] = 0;
 		else if (c->prefix - bit < 8)
-			c->addr.b[i] &= (uint8_t)(0xff << (8 - (c->prefix - bit)));
+			c->addr.b[i] &=
+				(uint8_t)(0xff << (8 - (c->prefix - bit)));
 	}
 }
 
@@ -134,7 +135,7 @@ bool nfp_addr_eq(const struct nfp_addr *a, const struct nfp_addr *b)
 
 bool nfp_cidr_contains(const struct nfp_cidr *c, const struct nfp_addr *a)
 {
-	struct nfp_cidr probe = { .addr = *a, .prefix = c->prefix };
+	struct nfp_cidr probe = {.addr = *a, .prefix = c->prefix};
 
 	if (c->addr.family != a->family)
 		return false;

@@ -9,7 +9,7 @@
 void diag_addf(struct diag_list *dl, enum diag_level level, const char *fmt,
 	       ...)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	struct diag *d;
 	va_list ap;
 

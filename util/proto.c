@@ -9,9 +9,9 @@ static const struct {
 	const char *name;
 	int ipproto;
 } protos[__NFP_PROTO_MAX] = {
-	[NFP_PROTO_TCP] = { "TCP", "tcp", IPPROTO_TCP },
-	[NFP_PROTO_UDP] = { "UDP", "udp", IPPROTO_UDP },
-	[NFP_PROTO_SCTP] = { "SCTP", "sctp", IPPROTO_SCTP },
+	[NFP_PROTO_TCP] = {"TCP", "tcp", IPPROTO_TCP},
+	[NFP_PROTO_UDP] = {"UDP", "udp", IPPROTO_UDP},
+	[NFP_PROTO_SCTP] = {"SCTP", "sctp", IPPROTO_SCTP},
 };
 
 int nfp_proto_parse(const char *s)

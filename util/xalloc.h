@@ -17,7 +17,7 @@ char *xstrdup_null(const char *s);
 
 /* Append one zeroed element to an array that is (ptr, n, cap); evaluates
  * to a pointer to it. */
-#define XPUSH(arr, n, cap)                                                   \
+#define XPUSH(arr, n, cap) \
 	((arr) = xgrow((arr), &(cap), (n) + 1, sizeof(*(arr))), &(arr)[(n)++])
 
 #endif

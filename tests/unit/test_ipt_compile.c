@@ -215,6 +215,7 @@ START_TEST(test_base_layout)
 		"-A NFP-FORWARD -m comment --comment \"kube-nfproxy forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n");
 	expect_chain(
 		&rs, FILTER, "INPUT",
+		"-A INPUT -m comment --comment \"kube-nfproxy localnet firewall\" -j NFP-FIREWALL\n"
 		"-A INPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
 		"-A INPUT -m comment --comment \"kube-nfproxy health check service ports\" -j NFP-NODEPORTS\n"
 		"-A INPUT -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
@@ -226,6 +227,7 @@ START_TEST(test_base_layout)
 		"-A FORWARD -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
 	expect_chain(
 		&rs, FILTER, "OUTPUT",
+		"-A OUTPUT -m comment --comment \"kube-nfproxy localnet firewall\" -j NFP-FIREWALL\n"
 		"-A OUTPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
 		"-A OUTPUT -m comment --comment \"kube-nfproxy service portals\" -m conntrack --ctstate NEW -j NFP-SERVICES\n");
 	/* Empty but present: the installer's layout does not depend on the
@@ -239,7 +241,11 @@ START_TEST(test_base_layout)
 	ck_assert_uint_eq(rules_of(&rs, FILTER, IPT_CHAIN_PROXY_FIREWALL), 0);
 	ck_assert(!has_chain(&rs, NAT, IPT_CHAIN_MARK_MASQ_NONPOD));
 	ck_assert_uint_eq(rs.tables[NAT].n_chains, 6);
-	ck_assert_uint_eq(rs.tables[FILTER].n_chains, 5);
+	/* CVE-2020-8558: what route_localnet would let in to 127.0.0.0/8. */
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_FIREWALL,
+		"-A NFP-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment \"block incoming localnet connections\" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP\n");
+	ck_assert_uint_eq(rs.tables[FILTER].n_chains, 6);
 	/* filter has no PREROUTING */
 	ck_assert_ptr_null(
 		ipt_table_hook(&rs.tables[FILTER], IPT_HOOK_PREROUTING));
@@ -249,6 +255,14 @@ START_TEST(test_base_layout)
 	expect_chain(
 		&rs, NAT, IPT_CHAIN_SERVICES,
 		"-A NFP-SERVICES ! -d ::1/128 -m comment --comment \"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j NFP-NODEPORTS\n");
+	/* No localnet firewall: the kernel never accepts ::1 from outside. */
+	ck_assert(!has_chain(&rs, FILTER, IPT_CHAIN_FIREWALL));
+	ck_assert_uint_eq(rs.tables[FILTER].n_chains, 5);
+	expect_chain(
+		&rs, FILTER, "INPUT",
+		"-A INPUT -m comment --comment \"kube-nfproxy load balancer firewall\" -m conntrack --ctstate NEW -j NFP-PROXY-FIREWALL\n"
+		"-A INPUT -m comment --comment \"kube-nfproxy health check service ports\" -j NFP-NODEPORTS\n"
+		"-A INPUT -m comment --comment \"kube-nfproxy externally-visible service portals\" -m conntrack --ctstate NEW -j NFP-EXTERNAL-SERVICES\n");
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -903,10 +917,10 @@ START_TEST(test_hostports)
 	expect_chain(
 		&rs, NAT, hp,
 		"-A %s -s 10.244.2.8/32 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
-		"-A %s -s 127.0.0.1/32 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -s 127.0.0.0/8 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
 		"-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination 10.244.2.8:80\n"
 		"-A %s -s 10.244.2.8/32 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
-		"-A %s -s 127.0.0.1/32 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
+		"-A %s -s 127.0.0.0/8 -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j NFP-MARK-MASQ\n"
 		"-A %s -d 192.168.1.5/32 -p udp -m comment --comment \"ns/a hostport 5353\" -m udp --dport 5353 -j DNAT --to-destination 10.244.2.8:53\n",
 		hp, hp, hp, hp, hp, hp);
 	ck_assert_uint_eq(rules_of(&rs, NAT, hp2), 3);
@@ -919,6 +933,50 @@ START_TEST(test_hostports)
 		"-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination [fd00:10:244:2::8]:80\n",
 		hp, hp);
 	ck_assert(!has_chain(&rs, NAT, hp2));
+	ipt_ruleset_release(&rs);
+	plan_free(&p);
+}
+END_TEST
+
+/* With the Node's podCIDRs known, every pod of the node that reaches a
+ * hostPort is masqueraded (portmap's -s podSubnet); a pod outside them
+ * (another network) keeps the pod-only rule. */
+START_TEST(test_hostport_node_pods)
+{
+	struct plan p;
+	struct ipt_ruleset rs;
+	char hp[IPT_CHAIN_LEN], hp2[IPT_CHAIN_LEN];
+
+	base_plan(&p);
+	fx_push_cidr(&p.node.pod_cidrs, &p.node.n_pod_cidrs, "10.244.2.0/24");
+	fx_push_cidr(&p.node.pod_cidrs, &p.node.n_pod_cidrs,
+		     "fd00:10:244:2::/64");
+	fx_hostport(&p, "ns/a", NFP_PROTO_TCP, NULL, 8080, "10.244.2.8", 80);
+	fx_hostport(&p, "ns/b", NFP_PROTO_UDP, NULL, 9000, "10.99.0.9", 9000);
+	fx_hostport(&p, "ns/a", NFP_PROTO_TCP, NULL, 8080, "fd00:10:244:2::8",
+		    80);
+	ipt_name_hostport(hp, "ns/a");
+	ipt_name_hostport(hp2, "ns/b");
+	fx_compile(&p, AF_INET, &rs, false);
+	expect_chain(
+		&rs, NAT, hp,
+		"-A %s -s 10.244.2.0/24 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -s 127.0.0.0/8 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination 10.244.2.8:80\n",
+		hp, hp, hp);
+	expect_chain(
+		&rs, NAT, hp2,
+		"-A %s -s 10.99.0.9/32 -p udp -m comment --comment \"ns/b hostport 9000\" -m udp --dport 9000 -j NFP-MARK-MASQ\n"
+		"-A %s -s 127.0.0.0/8 -p udp -m comment --comment \"ns/b hostport 9000\" -m udp --dport 9000 -j NFP-MARK-MASQ\n"
+		"-A %s -p udp -m comment --comment \"ns/b hostport 9000\" -m udp --dport 9000 -j DNAT --to-destination 10.99.0.9:9000\n",
+		hp2, hp2, hp2);
+	ipt_ruleset_release(&rs);
+	fx_compile(&p, AF_INET6, &rs, false);
+	expect_chain(
+		&rs, NAT, hp,
+		"-A %s -s fd00:10:244:2::/64 -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j NFP-MARK-MASQ\n"
+		"-A %s -p tcp -m comment --comment \"ns/a hostport 8080\" -m tcp --dport 8080 -j DNAT --to-destination [fd00:10:244:2::8]:80\n",
+		hp, hp);
 	ipt_ruleset_release(&rs);
 	plan_free(&p);
 }
@@ -959,22 +1017,23 @@ START_TEST(test_masq_egress)
 	fx_push_cidr(&p.masq.non_masq_cidrs, &p.masq.n_non_masq_cidrs,
 		     "fd00::/8");
 	fx_compile(&p, AF_INET, &rs, false);
+	/* Sorted; the cluster CIDR 10.244.0.0/16 is inside 10.0.0.0/8. */
 	expect_chain(
 		&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
-		"-A NFP-MASQ-EGRESS -d 169.254.0.0/16 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
 		"-A NFP-MASQ-EGRESS -d 10.0.0.0/8 -m comment --comment \"kube-nfproxy egress: traffic to 10.0.0.0/8 is not masqueraded\" -j RETURN\n"
-		"-A NFP-MASQ-EGRESS -s 10.244.0.0/16 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE\n");
-	ck_assert(!chain(&rs, NAT, IPT_CHAIN_MASQ_EGRESS)
-			   ->rules[2]
-			   .target.masq.random_fully);
+		"-A NFP-MASQ-EGRESS -d 169.254.0.0/16 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -s 10.244.0.0/16 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE --random-fully\n");
+	ck_assert(chain(&rs, NAT, IPT_CHAIN_MASQ_EGRESS)
+			  ->rules[2]
+			  .target.masq.random_fully);
 	ipt_ruleset_release(&rs);
 
 	fx_compile(&p, AF_INET6, &rs, false);
 	expect_chain(
 		&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
-		"-A NFP-MASQ-EGRESS -d fe80::/10 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
 		"-A NFP-MASQ-EGRESS -d fd00::/8 -m comment --comment \"kube-nfproxy egress: traffic to fd00::/8 is not masqueraded\" -j RETURN\n"
-		"-A NFP-MASQ-EGRESS -s fd00:10:244::/56 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE\n");
+		"-A NFP-MASQ-EGRESS -d fe80::/10 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -s fd00:10:244::/56 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE --random-fully\n");
 	ipt_ruleset_release(&rs);
 
 	/* Asked to masquerade link-local too. */
@@ -984,6 +1043,21 @@ START_TEST(test_masq_egress)
 	ipt_ruleset_release(&rs);
 	fx_compile(&p, AF_INET6, &rs, false);
 	ck_assert_uint_eq(rules_of(&rs, NAT, IPT_CHAIN_MASQ_EGRESS), 3);
+	ipt_ruleset_release(&rs);
+
+	/* In-cluster traffic is never masqueraded, even with an empty list
+	 * (an ip-masq-agent file with nonMasqueradeCIDRs: []); masq_plan's
+	 * link-local entry is not written twice. */
+	p.masq.masq_link_local = false;
+	p.masq.n_non_masq_cidrs = 0;
+	fx_push_cidr(&p.masq.non_masq_cidrs, &p.masq.n_non_masq_cidrs,
+		     "169.254.0.0/16");
+	fx_compile(&p, AF_INET, &rs, false);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_MASQ_EGRESS,
+		"-A NFP-MASQ-EGRESS -d 10.244.0.0/16 -m comment --comment \"kube-nfproxy egress: traffic to 10.244.0.0/16 is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -d 169.254.0.0/16 -m comment --comment \"kube-nfproxy egress: link-local traffic is not masqueraded\" -j RETURN\n"
+		"-A NFP-MASQ-EGRESS -s 10.244.0.0/16 -m comment --comment \"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded\" -j MASQUERADE --random-fully\n");
 	ipt_ruleset_release(&rs);
 
 	/* Off. */
@@ -1162,6 +1236,7 @@ int main(void)
 	suite_add_tcase(s, svc);
 
 	tcase_add_test(other, test_hostports);
+	tcase_add_test(other, test_hostport_node_pods);
 	tcase_add_test(other, test_hostport_mixed_family);
 	tcase_add_test(other, test_masq_egress);
 	tcase_add_test(other, test_deterministic_and_eq);

@@ -358,9 +358,11 @@ START_TEST(test_no_endpoints_reject)
 	ASSERT_RULES(&rs, V4, NFTC_CHAIN_FILTER_FORWARD,
 		     "ct state new jump service-endpoints-check\n");
 	ASSERT_RULES(&rs, V4, NFTC_CHAIN_FILTER_INPUT,
+		     "jump localnet-check\n"
 		     "ct state new jump nodeport-endpoints-check\n"
 		     "ct state new jump service-endpoints-check\n");
 	ASSERT_RULES(&rs, V4, NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT,
+		     "jump localnet-check\n"
 		     "ct state new jump service-endpoints-check\n");
 	c = chain_of(&rs, V4, NFTC_CHAIN_FILTER_OUTPUT_POST_DNAT);
 	ck_assert(c->base && c->type == NFTR_CHAIN_FILTER);
@@ -611,6 +613,51 @@ START_TEST(test_hostports)
 	ASSERT_ELEMS(&rs, V4, NFTC_SET_HAIRPIN,
 		     "10.244.1.20 . 10.244.1.20\n"
 		     "10.244.1.21 . 10.244.1.21\n");
+	ASSERT_ELEMS(&rs, V4, NFTC_SET_HOSTPORT_SOURCES, "");
+	nft_ruleset_free(&rs);
+
+	/* With the Node's podCIDRs known, every pod of the node that reaches
+	 * a hostPort is marked for masquerade before the DNAT (portmap's
+	 * -s podSubnet): the reply then comes back through the node even
+	 * when both pods share the bridge. */
+	fx_push_cidr(&p.node.pod_cidrs, &p.node.n_pod_cidrs, "10.244.1.0/24");
+	nfx_compile(&p, &rs, false);
+	ASSERT_ELEMS(&rs, V4, NFTC_SET_HOSTPORT_SOURCES, "10.244.1.0/24\n");
+	ASSERT_ELEMS(&rs, V6, NFTC_SET_HOSTPORT_SOURCES, "");
+	ASSERT_RULES(
+		&rs, V4, NFTC_CHAIN_HOSTPORTS,
+		"ip saddr @hostport-sources ip daddr . meta l4proto . th dport @hostport-ips jump mark-for-masquerade\n"
+		"dnat ip to ip daddr . meta l4proto . th dport map @hostport-ips\n"
+		"ip saddr @hostport-sources fib daddr type local meta l4proto . th dport @hostport-any jump mark-for-masquerade\n"
+		"fib daddr type local dnat ip to meta l4proto . th dport map @hostport-any\n");
+	/* No IPv6 podCIDR: the IPv6 chain stays as it was. */
+	ASSERT_RULES(
+		&rs, V6, NFTC_CHAIN_HOSTPORTS,
+		"dnat ip6 to ip6 daddr . meta l4proto . th dport map @hostport-ips\n"
+		"fib daddr type local dnat ip6 to meta l4proto . th dport map @hostport-any\n");
+	nft_ruleset_free(&rs);
+	plan_free(&p);
+}
+END_TEST
+
+/* CVE-2020-8558: the drop kube-proxy puts in KUBE-FIREWALL, IPv4 only. */
+START_TEST(test_localnet_check)
+{
+	struct plan p;
+	struct nft_ruleset rs;
+
+	memset(&p, 0, sizeof(p));
+	nfx_node(&p);
+	nfx_sort(&p);
+	nfx_compile(&p, &rs, false);
+	ASSERT_RULES(
+		&rs, V4, NFTC_CHAIN_LOCALNET_CHECK,
+		"ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct state & 0x00000006 == 0x00000000 ct status & 0x00000020 == 0x00000000 drop\n"
+		"ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct state invalid,untracked drop\n");
+	ASSERT_RULES(&rs, V6, NFTC_CHAIN_LOCALNET_CHECK, "");
+	ASSERT_RULES(&rs, V6, NFTC_CHAIN_FILTER_INPUT,
+		     "ct state new jump nodeport-endpoints-check\n"
+		     "ct state new jump service-endpoints-check\n");
 	nft_ruleset_free(&rs);
 	plan_free(&p);
 }
@@ -904,6 +951,7 @@ int main(void)
 	tcase_add_test(tc, test_hairpin);
 	tcase_add_test(tc, test_affinity);
 	tcase_add_test(tc, test_hostports);
+	tcase_add_test(tc, test_localnet_check);
 	tcase_add_test(tc, test_egress_masquerade);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_sctp);
