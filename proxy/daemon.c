@@ -14,6 +14,8 @@
 #include "proxy/loop.h"
 #include "proxy/plan_build.h"
 #include "proxy/sync_sched.h"
+#include "proxy/sysctl.h"
+#include "masq/masq_config.h"
 #include "watch/client.h"
 #include "watch/kubeconfig.h"
 
@@ -38,7 +40,29 @@ struct daemon {
 	int sigfd;
 	int exit_code;
 	unsigned long syncs, sync_failures;
+	struct masq_config_file masq; /* --ip-masq-config */
+	bool have_masq;
+	long long masq_timer;
+	bool localnet_done; /* route_localnet written (or tried) once */
 };
+
+/* Every resyncInterval: look at the ip-masq-agent file again. A changed
+ * good file asks for a sync; a bad one was logged, the last good stays. */
+static long on_masq_timer(struct loop *l, long long id, void *ud)
+{
+	struct daemon *d = ud;
+	struct diag_list diags = {0};
+	bool changed = false;
+
+	(void)l;
+	(void)id;
+	masq_config_file_poll(&d->masq, &changed, &diags);
+	log_diags(&diags, "ip-masq-config");
+	diag_list_free(&diags);
+	if (changed)
+		sync_sched_request(&d->sched);
+	return masq_config_file_interval_ms(&d->masq);
+}
 
 static long on_watch_timer(struct loop *l, long long id, void *ud)
 {
@@ -120,10 +144,16 @@ static void sync_now(struct daemon *d)
 
 	if (sync_sched_is_resync(&d->sched))
 		backend_mark_resync(d->be);
-	nfp_options_plan_config(d->o, &cfg);
+	nfp_options_plan_config(d->o, d->have_masq ? &d->masq.cfg : NULL, &cfg);
 	plan_build(c, &cfg, &plan, &diags);
 	log_diags_once(&diags, "plan");
 	diag_list_free(&diags);
+	if (!d->localnet_done) {
+		sysctl_prepare_for_plan(&plan, &diags);
+		d->localnet_done = sysctl_route_localnet_needed(&plan);
+		log_diags(&diags, "sysctl");
+		diag_list_free(&diags);
+	}
 	ret = backend_sync(d->be, &plan, &st, &diags);
 	plan_free(&plan);
 	log_diags_once(&diags, "sync");
@@ -264,6 +294,26 @@ int daemon_run(const struct nfp_options *o)
 		log_error("cannot set up signal handling: %s", strerror(-ret));
 		goto out;
 	}
+	if (o->ip_masq_config) {
+		ret = masq_config_file_open(&d.masq, o->ip_masq_config, &diags);
+		log_diags(&diags, "ip-masq-config");
+		diag_list_free(&diags);
+		d.have_masq = true;
+		/* A missing file is ip-masq-agent's normal start (an optional
+		 * ConfigMap): its defaults, and the file is watched for. */
+		if (ret == -ENOENT) {
+			log_warn(
+				"--ip-masq-config %s: no such file yet; using ip-masq-agent's defaults until it appears",
+				o->ip_masq_config);
+		} else if (ret) {
+			log_error("--ip-masq-config %s: not usable; exiting",
+				  o->ip_masq_config);
+			goto out;
+		}
+		d.masq_timer = loop_add_timer(
+			d.loop, masq_config_file_interval_ms(&d.masq),
+			on_masq_timer, &d);
+	}
 	if (connect_api(&d))
 		goto out;
 	loop_set_before_sleep(d.loop, before_sleep, &d);
@@ -276,6 +326,7 @@ out:
 	watch_client_free(d.wc);
 	kube_config_free(&d.cfg);
 	backend_free(d.be);
+	masq_config_file_free(&d.masq);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	loop_free(d.loop);

@@ -8,6 +8,8 @@
 #include "proxy/render.h"
 #include "proxy/snapshot.h"
 #include "proxy/version.h"
+#include "proxy/sysctl.h"
+#include "masq/masq_config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@ static int plan_from_snapshot(const struct nfp_options *o, struct plan *plan)
 {
 	struct k8s_cluster cluster = {0};
 	struct diag_list diags = {0};
+	struct masq_config mc = {0};
 	struct plan_config cfg;
 	int ret;
 
@@ -35,8 +38,18 @@ static int plan_from_snapshot(const struct nfp_options *o, struct plan *plan)
 		k8s_cluster_clear(&cluster);
 		return ret;
 	}
-	nfp_options_plan_config(o, &cfg);
+	if (o->ip_masq_config) {
+		ret = masq_config_load(o->ip_masq_config, &mc, &diags);
+		log_diags(&diags, "ip-masq-config");
+		diag_list_free(&diags);
+		if (ret) {
+			k8s_cluster_clear(&cluster);
+			return ret;
+		}
+	}
+	nfp_options_plan_config(o, o->ip_masq_config ? &mc : NULL, &cfg);
 	plan_build(&cluster, &cfg, plan, &diags);
+	masq_config_free(&mc);
 	log_diags(&diags, "plan");
 	diag_list_free(&diags);
 	k8s_cluster_clear(&cluster);
@@ -90,6 +103,9 @@ static int run_once(const struct nfp_options *o)
 		plan_free(&plan);
 		return EXIT_FAILURE;
 	}
+	sysctl_prepare_for_plan(&plan, &diags);
+	log_diags(&diags, "sysctl");
+	diag_list_free(&diags);
 	ret = backend_sync(be, &plan, &st, &diags);
 	plan_free(&plan);
 	log_diags(&diags, "sync");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "proxy/options.h"
 #include "proxy/plan_build.h"
+#include "masq/masq_config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -341,6 +342,7 @@ void nfp_options_usage(FILE *out)
 }
 
 void nfp_options_plan_config(const struct nfp_options *o,
+			     const struct masq_config *mc,
 			     struct plan_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -351,7 +353,12 @@ void nfp_options_plan_config(const struct nfp_options *o,
 	cfg->n_nodeport_cidrs = o->n_nodeport_cidrs;
 	cfg->masquerade_all = o->masquerade_all;
 	cfg->egress_masq = o->egress_masq;
-	if (o->non_masq_set) {
+	if (mc) {
+		cfg->non_masq_cidrs = mc->non_masq_cidrs;
+		cfg->n_non_masq_cidrs = mc->n_non_masq_cidrs;
+		cfg->masq_link_local = mc->masq_link_local;
+		cfg->masq_link_local_v6 = mc->masq_link_local_v6;
+	} else if (o->non_masq_set) {
 		cfg->non_masq_cidrs = o->non_masq_cidrs;
 		cfg->n_non_masq_cidrs = o->n_non_masq_cidrs;
 	}

@@ -46,8 +46,12 @@ struct nfp_options {
 int nfp_options_parse(int argc, char **argv, struct nfp_options *opts,
 		      char *err, size_t errlen);
 struct plan_config;
-/* The plan_build() configuration these options give (borrows from o). */
+struct masq_config;
+/* The plan_build() configuration these options give (borrows from o).
+ * mc, when not NULL, is the ip-masq-agent file, which takes precedence
+ * over --non-masquerade-cidrs (borrowed too). */
 void nfp_options_plan_config(const struct nfp_options *o,
+			     const struct masq_config *mc,
 			     struct plan_config *cfg);
 
 /* The --help text. */

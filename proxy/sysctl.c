@@ -150,3 +150,15 @@ bool sysctl_route_localnet_needed(const struct plan *p)
 	}
 	return false;
 }
+
+void sysctl_prepare_for_plan(const struct plan *p, struct diag_list *d)
+{
+	bool changed = false;
+
+	if (!sysctl_route_localnet_needed(p))
+		return;
+	if (sysctl_ensure(NULL, SYSCTL_ROUTE_LOCALNET, "1", &changed, d) == 0 &&
+	    changed)
+		diag_addf(d, DIAG_INFO, "set %s=1 (hostPorts on 127.0.0.1)",
+			  SYSCTL_ROUTE_LOCALNET);
+}

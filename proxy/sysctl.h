@@ -56,4 +56,11 @@ int sysctl_ensure(const char *root, const char *name, const char *value,
  */
 bool sysctl_route_localnet_needed(const struct plan *p);
 
+/*
+ * Before installing plan p: turn route_localnet on when p needs it (see
+ * above). A DIAG_INFO says when it was changed; a failure is a DIAG_ERROR
+ * and not fatal (hostPorts still work on every other address).
+ */
+void sysctl_prepare_for_plan(const struct plan *p, struct diag_list *d);
+
 #endif
