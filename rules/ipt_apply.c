@@ -136,8 +136,8 @@ static void list_chains(struct tsync *t, bool (*keep)(const char *),
 
 static bool comment_is_ours(const char *comment)
 {
-	return comment && !strncmp(comment, IPT_APPLY_COMMENT_PREFIX,
-				   strlen(IPT_APPLY_COMMENT_PREFIX));
+	return comment && !strncmp(comment, IPT_COMMENT_PREFIX,
+				   strlen(IPT_COMMENT_PREFIX));
 }
 
 /* A rule of a built-in chain that we own: a jump to one of our chains
@@ -442,7 +442,7 @@ static int check_ours(const struct ipt_ruleset *rs, struct diag_list *d)
 					"%s %s: rule %zu of %s must jump to an %s chain with a comment starting \"%s\"",
 					family_label(rs->family),
 					ipt_table_name(tb->id), i + 1, c->name,
-					IPT_PREFIX, IPT_APPLY_COMMENT_PREFIX);
+					IPT_PREFIX, IPT_COMMENT_PREFIX);
 				err = -EINVAL;
 			}
 		}

@@ -10,7 +10,7 @@
  *  1. our NFP- chains that the ruleset wants and the kernel lacks are
  *     created;
  *  2. in each built-in chain, our jump rules (a jump to an NFP- chain
- *     whose comment starts with IPT_APPLY_COMMENT_PREFIX) must be the
+ *     whose comment starts with IPT_COMMENT_PREFIX) must be the
  *     first rules, exactly the ruleset's, in order; if they are not,
  *     ours are deleted and the ruleset's inserted at position 0.
  *     Nothing else in a built-in chain is touched;
@@ -32,9 +32,6 @@
 #include "rules/ipt_kernel.h"
 #include "rules/ipt_ruleset.h"
 #include "util/diag.h"
-
-/* The comment every jump rule of ours in a built-in chain starts with. */
-#define IPT_APPLY_COMMENT_PREFIX "kube-nfproxy"
 
 /* Flags of ipt_apply_sync(). */
 #define IPT_APPLY_FULL 0x1u /* refill every chain (periodic resync) */

@@ -2,10 +2,12 @@
 /*
  * plan -> iptables ruleset: kube-proxy's iptables proxier layout (NFP-
  * instead of KUBE-), CNI portmap's hostport layout and ip-masq-agent's
- * egress masquerade, for one family at a time.
+ * egress masquerade, for one family at a time. This part: the services
+ * (policy, endpoint, external and firewall chains, frontends, filter
+ * verdicts) and ipt_compile() itself; the fixed chains are made in
+ * ipt_compile_base.c, the node's own traffic in ipt_compile_node.c.
  */
-#include "rules/ipt_compile.h"
-#include "util/strbuf.h"
+#include "rules/ipt_compile_int.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -13,214 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Comments of the rules that do not belong to one service. */
-#define COMMENT_PORTALS "kube-nfproxy service portals"
-#define COMMENT_EXT_PORTALS "kube-nfproxy externally-visible service portals"
-#define COMMENT_HC_PORTS "kube-nfproxy health check service ports"
-#define COMMENT_FORWARD "kube-nfproxy forwarding rules"
-#define COMMENT_FORWARD_CT "kube-nfproxy forwarding conntrack rule"
-#define COMMENT_FIREWALL "kube-nfproxy load balancer firewall"
-#define COMMENT_POSTROUTING "kube-nfproxy postrouting rules"
-#define COMMENT_SNAT "kube-nfproxy service traffic requiring SNAT"
-#define COMMENT_NODEPORTS \
-	"kube-nfproxy service nodeports; NOTE: this must be the last rule in this chain"
-#define COMMENT_HOSTPORTS "kube-nfproxy hostports"
-#define COMMENT_EGRESS "kube-nfproxy egress masquerade"
-#define COMMENT_EGRESS_LINK_LOCAL \
-	"kube-nfproxy egress: link-local traffic is not masqueraded"
-#define COMMENT_EGRESS_NON_MASQ \
-	"kube-nfproxy egress: traffic to %s is not masqueraded"
-#define COMMENT_EGRESS_MASQ \
-	"kube-nfproxy egress: pod traffic leaving the cluster is masqueraded"
-#define COMMENT_LOCALNET "kube-nfproxy localnet firewall"
-#define COMMENT_LOCALNET_DROP "block incoming localnet connections"
-
-/* Service traffic from the host itself gets the node's address: the host
- * masquerades, as kube-proxy does (--random-fully where supported). */
-#define SNAT_RANDOM_FULLY true
-
-struct ctx {
-	const struct plan *p;
-	int family;
-	struct diag_list *d;
-	struct ipt_table *nat;
-	struct ipt_table *filter;
-	struct ipt_chain *nat_services;
-	struct ipt_chain *nat_nodeports;
-	struct ipt_chain *nat_hostports;
-	struct ipt_chain *nat_masq_egress;
-	struct ipt_chain *f_services;
-	struct ipt_chain *f_external;
-	struct ipt_chain *f_nodeports;
-	struct ipt_chain *f_firewall;
-	/* --cluster-cidr blocks of this family: pod sources. */
-	const struct nfp_cidr **pod_cidrs;
-	size_t n_pod_cidrs;
-};
-
-static void host_cidr(struct nfp_cidr *c, const struct nfp_addr *a)
-{
-	c->addr = *a;
-	c->prefix = (unsigned int)nfp_addr_len(a->family) * 8;
-}
-
-static void cidr_of(struct nfp_cidr *c, int family, const char *text)
-{
-	/* Only called with constant, valid text. */
-	if (nfp_cidr_parse(text, c) || c->addr.family != family)
-		memset(c, 0, sizeof(*c));
-}
-
 static const char *loopback_net(int family)
 {
 	return family == AF_INET6 ? "::1/128" : "127.0.0.0/8";
-}
-
-static struct ipt_rule *hook_rule(struct ipt_table *t, enum ipt_hook h,
-				  const char *comment, const char *chain)
-{
-	struct ipt_rule *r = ipt_chain_add_rule(ipt_table_hook(t, h));
-
-	ipt_rule_comment(r, "%s", comment);
-	ipt_rule_jump(r, chain);
-	return r;
-}
-
-/*
- * CVE-2020-8558: route_localnet (which hostPorts on 127.0.0.1 need) would
- * also let a neighbour reach the node's localhost-only services. The rule
- * of kube-proxy's (and kubelet's) KUBE-FIREWALL, IPv4 only: the kernel
- * never accepts ::1 from outside.
- */
-static void localnet_firewall(struct ctx *c)
-{
-	struct ipt_chain *ch =
-		ipt_table_add_chain(c->filter, IPT_CHAIN_FIREWALL);
-	struct ipt_rule *r = ipt_chain_add_rule(ch);
-
-	ipt_rule_comment(r, COMMENT_LOCALNET_DROP);
-	cidr_of(&r->dst, AF_INET, "127.0.0.0/8");
-	cidr_of(&r->src, AF_INET, "127.0.0.0/8");
-	r->src_inv = true;
-	ipt_rule_ctstate(r,
-			 IPT_CTSTATE_RELATED | IPT_CTSTATE_ESTABLISHED |
-				 IPT_CTSTATE_DNAT,
-			 true);
-	ipt_rule_verdict(r, IPT_TARGET_DROP);
-}
-
-/* The chains and rules that exist whatever the plan holds. */
-static void compile_base(struct ctx *c)
-{
-	static const enum ipt_hook nat_hooks[] = {IPT_HOOK_PREROUTING,
-						  IPT_HOOK_OUTPUT};
-	struct ipt_chain *ch;
-	struct ipt_rule *r;
-
-	c->nat_services = ipt_table_add_chain(c->nat, IPT_CHAIN_SERVICES);
-	c->nat_nodeports = ipt_table_add_chain(c->nat, IPT_CHAIN_NODEPORTS);
-	c->nat_hostports = ipt_table_add_chain(c->nat, IPT_CHAIN_HOSTPORTS);
-
-	ch = ipt_table_add_chain(c->nat, IPT_CHAIN_POSTROUTING);
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_mark(r, IPT_MARK_MASQ, IPT_MARK_MASQ, true);
-	ipt_rule_verdict(r, IPT_TARGET_RETURN);
-	/* Clear the bit so that a packet re-traversing (hairpin through a
-	 * tunnel) is not masqueraded twice. */
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_set_mark(r, IPT_MARK_XOR, IPT_MARK_MASQ);
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_comment(r, COMMENT_SNAT);
-	ipt_rule_masquerade(r, SNAT_RANDOM_FULLY);
-
-	ch = ipt_table_add_chain(c->nat, IPT_CHAIN_MARK_MASQ);
-	ipt_rule_set_mark(ipt_chain_add_rule(ch), IPT_MARK_OR, IPT_MARK_MASQ);
-
-	/* With several cluster CIDRs "not from a pod" needs one RETURN per
-	 * block: one rule cannot hold two negated sources. */
-	if (c->n_pod_cidrs > 1) {
-		ch = ipt_table_add_chain(c->nat, IPT_CHAIN_MARK_MASQ_NONPOD);
-		for (size_t i = 0; i < c->n_pod_cidrs; i++) {
-			r = ipt_chain_add_rule(ch);
-			r->src = *c->pod_cidrs[i];
-			ipt_rule_verdict(r, IPT_TARGET_RETURN);
-		}
-		ipt_rule_jump(ipt_chain_add_rule(ch), IPT_CHAIN_MARK_MASQ);
-	}
-	c->nat_masq_egress = ipt_table_add_chain(c->nat, IPT_CHAIN_MASQ_EGRESS);
-
-	for (size_t i = 0; i < sizeof(nat_hooks) / sizeof(nat_hooks[0]); i++) {
-		hook_rule(c->nat, nat_hooks[i], COMMENT_PORTALS,
-			  IPT_CHAIN_SERVICES);
-		r = hook_rule(c->nat, nat_hooks[i], COMMENT_HOSTPORTS,
-			      IPT_CHAIN_HOSTPORTS);
-		ipt_rule_addrtype(r, 0, IPT_ADDRTYPE_LOCAL, 0);
-	}
-	hook_rule(c->nat, IPT_HOOK_POSTROUTING, COMMENT_POSTROUTING,
-		  IPT_CHAIN_POSTROUTING);
-	r = hook_rule(c->nat, IPT_HOOK_POSTROUTING, COMMENT_EGRESS,
-		      IPT_CHAIN_MASQ_EGRESS);
-	ipt_rule_addrtype(r, 0, IPT_ADDRTYPE_LOCAL, IPT_ADDRTYPE_INVERT_DEST);
-
-	c->f_services = ipt_table_add_chain(c->filter, IPT_CHAIN_SERVICES);
-	c->f_external =
-		ipt_table_add_chain(c->filter, IPT_CHAIN_EXTERNAL_SERVICES);
-	c->f_nodeports = ipt_table_add_chain(c->filter, IPT_CHAIN_NODEPORTS);
-	c->f_firewall =
-		ipt_table_add_chain(c->filter, IPT_CHAIN_PROXY_FIREWALL);
-
-	ch = ipt_table_add_chain(c->filter, IPT_CHAIN_FORWARD);
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_ctstate(r, IPT_CTSTATE_INVALID, false);
-	ipt_rule_verdict(r, IPT_TARGET_DROP);
-	/* Marked traffic was DNATed by us (node ports, external IPs): let it
-	 * through even if the FORWARD policy is DROP. */
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_comment(r, COMMENT_FORWARD);
-	ipt_rule_mark(r, IPT_MARK_MASQ, IPT_MARK_MASQ, false);
-	ipt_rule_verdict(r, IPT_TARGET_ACCEPT);
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_comment(r, COMMENT_FORWARD_CT);
-	ipt_rule_ctstate(r, IPT_CTSTATE_RELATED | IPT_CTSTATE_ESTABLISHED,
-			 false);
-	ipt_rule_verdict(r, IPT_TARGET_ACCEPT);
-
-	/* The order kube-proxy ends up with in the built-in chains. */
-	if (c->family == AF_INET) {
-		localnet_firewall(c);
-		hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_LOCALNET,
-			  IPT_CHAIN_FIREWALL);
-	}
-	r = hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_FIREWALL,
-		      IPT_CHAIN_PROXY_FIREWALL);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_HC_PORTS,
-		  IPT_CHAIN_NODEPORTS);
-	r = hook_rule(c->filter, IPT_HOOK_INPUT, COMMENT_EXT_PORTALS,
-		      IPT_CHAIN_EXTERNAL_SERVICES);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-
-	r = hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_FIREWALL,
-		      IPT_CHAIN_PROXY_FIREWALL);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_FORWARD,
-		  IPT_CHAIN_FORWARD);
-	r = hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_PORTALS,
-		      IPT_CHAIN_SERVICES);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	r = hook_rule(c->filter, IPT_HOOK_FORWARD, COMMENT_EXT_PORTALS,
-		      IPT_CHAIN_EXTERNAL_SERVICES);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-
-	if (c->family == AF_INET)
-		hook_rule(c->filter, IPT_HOOK_OUTPUT, COMMENT_LOCALNET,
-			  IPT_CHAIN_FIREWALL);
-	r = hook_rule(c->filter, IPT_HOOK_OUTPUT, COMMENT_FIREWALL,
-		      IPT_CHAIN_PROXY_FIREWALL);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
-	r = hook_rule(c->filter, IPT_HOOK_OUTPUT, COMMENT_PORTALS,
-		      IPT_CHAIN_SERVICES);
-	ipt_rule_ctstate(r, IPT_CTSTATE_NEW, false);
 }
 
 /* Everything one service port compiles to, and the names it uses. */
@@ -668,194 +465,6 @@ static void nodeports_jump(struct ctx *c)
 	}
 }
 
-static bool hostport_ok(struct ctx *c, const struct plan_hostport *h)
-{
-	if (h->family != c->family)
-		return false;
-	if (h->pod_ip.family != c->family ||
-	    (h->host_ip.family && h->host_ip.family != c->family)) {
-		diag_addf(c->d, DIAG_WARN,
-			  "pod %s: hostPort %u mixes address families; skipped",
-			  h->pod, h->host_port);
-		return false;
-	}
-	return true;
-}
-
-static int hostport_ptr_cmp(const void *a, const void *b)
-{
-	const struct plan_hostport *const *x = a, *const *y = b;
-	int r = strcmp((*x)->pod, (*y)->pod);
-
-	if (r)
-		return r;
-	return (*x > *y) - (*x < *y); /* plan order within a pod */
-}
-
-/* Hairpin sources of a hostPort, as portmap's: the node's podCIDR that
- * holds the pod (every pod of the node shares the pod's bridge), else the
- * pod alone. */
-static void hairpin_source(const struct ctx *c, const struct plan_hostport *h,
-			   struct nfp_cidr *out)
-{
-	const struct plan_node *n = &c->p->node;
-
-	for (size_t i = 0; i < n->n_pod_cidrs; i++)
-		if (nfp_cidr_contains(&n->pod_cidrs[i], &h->pod_ip)) {
-			*out = n->pod_cidrs[i];
-			return;
-		}
-	host_cidr(out, &h->pod_ip);
-}
-
-/* The rules of one hostPort in its pod's chain (portmap's CNI-DN-xxx). */
-static void hostport_rules(struct ctx *c, struct ipt_chain *ch,
-			   const struct plan_hostport *h)
-{
-	struct ipt_rule *r;
-
-	/* Hairpin: the node's pods (the pod itself too) reaching the host
-	 * port are masqueraded, so that the reply comes back through us. */
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_comment(r, "%s hostport %u", h->pod, h->host_port);
-	hairpin_source(c, h, &r->src);
-	if (h->host_ip.family)
-		host_cidr(&r->dst, &h->host_ip);
-	ipt_rule_dport(r, h->proto, h->host_port);
-	ipt_rule_jump(r, IPT_CHAIN_MARK_MASQ);
-	/* localhost:hostPort from the node (IPv4 only: the kernel cannot
-	 * route a DNATed ::1; route_localnet must be on). */
-	if (c->family == AF_INET) {
-		r = ipt_chain_add_rule(ch);
-		ipt_rule_comment(r, "%s hostport %u", h->pod, h->host_port);
-		cidr_of(&r->src, AF_INET, "127.0.0.0/8");
-		if (h->host_ip.family)
-			host_cidr(&r->dst, &h->host_ip);
-		ipt_rule_dport(r, h->proto, h->host_port);
-		ipt_rule_jump(r, IPT_CHAIN_MARK_MASQ);
-	}
-	r = ipt_chain_add_rule(ch);
-	ipt_rule_comment(r, "%s hostport %u", h->pod, h->host_port);
-	if (h->host_ip.family)
-		host_cidr(&r->dst, &h->host_ip);
-	ipt_rule_dport(r, h->proto, h->host_port);
-	ipt_rule_dnat(r, &h->pod_ip, h->container_port);
-}
-
-static void compile_hostports(struct ctx *c)
-{
-	const struct plan *p = c->p;
-	const struct plan_hostport **hp;
-	char name[IPT_CHAIN_LEN];
-	struct ipt_chain *ch = NULL;
-	size_t n = 0;
-
-	hp = xcalloc(p->n_hostports + 1, sizeof(*hp));
-	for (size_t i = 0; i < p->n_hostports; i++) {
-		const struct plan_hostport *h = &p->hostports[i];
-		struct ipt_rule *r;
-
-		if (!hostport_ok(c, h))
-			continue;
-		hp[n++] = h;
-		ipt_name_hostport(name, h->pod);
-		r = ipt_chain_add_rule(c->nat_hostports);
-		ipt_rule_comment(r, "%s hostport %u", h->pod, h->host_port);
-		if (h->host_ip.family)
-			host_cidr(&r->dst, &h->host_ip);
-		ipt_rule_dport(r, h->proto, h->host_port);
-		ipt_rule_jump(r, name);
-	}
-	/* One chain per pod, pods by name. */
-	qsort(hp, n, sizeof(*hp), hostport_ptr_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (!i || strcmp(hp[i - 1]->pod, hp[i]->pod)) {
-			ipt_name_hostport(name, hp[i]->pod);
-			ch = ipt_table_add_chain(c->nat, name);
-		}
-		hostport_rules(c, ch, hp[i]);
-	}
-	free(hp);
-}
-
-static bool is_link_local(const struct nfp_cidr *x, int family)
-{
-	struct nfp_cidr ll;
-
-	cidr_of(&ll, family,
-		family == AF_INET ? "169.254.0.0/16" : "fe80::/10");
-	return !nfp_cidr_cmp(x, &ll);
-}
-
-static void push_cidrs(struct nfp_cidr *v, size_t *n, const struct nfp_cidr *in,
-		       size_t n_in, int family)
-{
-	for (size_t i = 0; i < n_in; i++)
-		if (in[i].addr.family == family)
-			v[(*n)++] = in[i];
-}
-
-/*
- * ip-masq-agent: pod sources to destinations outside the non-masquerade
- * CIDRs leave with the node's address. In-cluster destinations (cluster
- * and pod CIDRs) are never masqueraded, whatever the list says: the same
- * exempt set as nftables' masq-exempt, sorted, a block inside another
- * dropped.
- */
-static void compile_masq_egress(struct ctx *c)
-{
-	const struct plan_masq *m = &c->p->masq;
-	const struct plan_node *node = &c->p->node;
-	bool ll_masq = c->family == AF_INET ? m->masq_link_local
-					    : m->masq_link_local_v6;
-	struct nfp_cidr *ex;
-	char buf[NFP_CIDR_STRLEN];
-	struct ipt_rule *r;
-	size_t n = 0, kept = 0;
-	bool any = false;
-
-	for (size_t i = 0; i < m->n_pod_cidrs; i++)
-		any |= m->pod_cidrs[i].addr.family == c->family;
-	if (!m->enabled || !any)
-		return;
-	ex = xcalloc(m->n_non_masq_cidrs + node->n_cluster_cidrs +
-			     m->n_pod_cidrs + 1,
-		     sizeof(*ex));
-	push_cidrs(ex, &n, m->non_masq_cidrs, m->n_non_masq_cidrs, c->family);
-	push_cidrs(ex, &n, node->cluster_cidrs, node->n_cluster_cidrs,
-		   c->family);
-	push_cidrs(ex, &n, m->pod_cidrs, m->n_pod_cidrs, c->family);
-	if (!ll_masq)
-		cidr_of(&ex[n++], c->family,
-			c->family == AF_INET ? "169.254.0.0/16" : "fe80::/10");
-	qsort(ex, n, sizeof(*ex), nfp_cidr_qcmp);
-	for (size_t i = 0; i < n; i++) {
-		if (kept && nfp_cidr_contains(&ex[kept - 1], &ex[i].addr) &&
-		    ex[i].prefix >= ex[kept - 1].prefix)
-			continue;
-		ex[kept++] = ex[i];
-	}
-	for (size_t i = 0; i < kept; i++) {
-		r = ipt_chain_add_rule(c->nat_masq_egress);
-		if (is_link_local(&ex[i], c->family))
-			ipt_rule_comment(r, COMMENT_EGRESS_LINK_LOCAL);
-		else
-			ipt_rule_comment(r, COMMENT_EGRESS_NON_MASQ,
-					 nfp_cidr_str(&ex[i], buf));
-		r->dst = ex[i];
-		ipt_rule_verdict(r, IPT_TARGET_RETURN);
-	}
-	free(ex);
-	for (size_t i = 0; i < m->n_pod_cidrs; i++) {
-		if (m->pod_cidrs[i].addr.family != c->family)
-			continue;
-		r = ipt_chain_add_rule(c->nat_masq_egress);
-		ipt_rule_comment(r, COMMENT_EGRESS_MASQ);
-		r->src = m->pod_cidrs[i];
-		ipt_rule_masquerade(r, SNAT_RANDOM_FULLY);
-	}
-}
-
 int ipt_compile(const struct plan *p, int family, struct ipt_ruleset *out,
 		struct diag_list *d)
 {
@@ -875,7 +484,7 @@ int ipt_compile(const struct plan *p, int family, struct ipt_ruleset *out,
 			c.pod_cidrs[c.n_pod_cidrs++] =
 				&p->node.cluster_cidrs[i];
 
-	compile_base(&c);
+	ipt_compile_base(&c);
 	for (size_t i = 0; i < p->n_services; i++) {
 		const struct plan_service *s = &p->services[i];
 
@@ -891,8 +500,8 @@ int ipt_compile(const struct plan *p, int family, struct ipt_ruleset *out,
 		compile_service(&c, s);
 	}
 	nodeports_jump(&c);
-	compile_hostports(&c);
-	compile_masq_egress(&c);
+	ipt_compile_hostports(&c);
+	ipt_compile_masq_egress(&c);
 	free(c.pod_cidrs);
 
 	err = ipt_ruleset_finish(out, d);

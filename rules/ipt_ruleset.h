@@ -39,6 +39,10 @@
 #define IPT_CHAIN_LEN 29
 /* A comment with its NUL (XT_MAX_COMMENT_LEN). */
 #define IPT_COMMENT_LEN 256
+/* The start of the comment of every rule of ours that does not belong to
+ * one service; ipt_apply tells our jump rules in the built-in chains from
+ * other programs' by it (a jump to an NFP- chain with this comment). */
+#define IPT_COMMENT_PREFIX "kube-nfproxy"
 
 /* Our fixed chains (both families, table in the comment). */
 #define IPT_PREFIX "NFP-"

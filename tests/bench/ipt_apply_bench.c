@@ -30,7 +30,7 @@
  * Usage: build/ipt_apply_bench [N...]   (default 100 1000 10000)
  */
 #include "../unit/testutil.h"
-#include "../unit/ipt_fixture.h"
+#include "../unit/plan_fixture.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -41,7 +41,9 @@
 #include <unistd.h>
 
 #include "rules/ipt_apply.h"
+#include "rules/ipt_compile.h"
 #include "rules/ipt_kernel.h"
+#include "rules/ipt_print.h"
 
 #define ENDPOINTS 10
 #define CHANGE_RUNS 5

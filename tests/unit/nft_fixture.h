@@ -5,8 +5,8 @@
 /*
  * Plans for the nftables back end's tests (a representative one, and
  * generated ones of any size), and a runner that loads printed text with
- * nft inside a throwaway network namespace. The plan builders fx_*() are
- * shared with the iptables tests (ipt_fixture.h).
+ * nft inside a throwaway network namespace. The plan builders fx_*()
+ * come from plan_fixture.h, shared with the iptables tests.
  */
 
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipt_fixture.h"
+#include "plan_fixture.h"
 #include "rules/nft_compile.h"
 #include "rules/nft_print.h"
 
