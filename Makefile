@@ -17,7 +17,7 @@ SAN_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 TESTS   := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
 ALL_SRC := $(wildcard $(addsuffix /*.[ch],$(STAGES)) tests/unit/*.[ch])
 
-.PHONY: all test ruleset e2e cni-e2e node-e2e apiserver-test check bench format lint clean help example
+.PHONY: all test ruleset e2e cni-e2e node-e2e live-e2e apiserver-test check bench format lint clean help example
 all: kube-nfproxy nfbridge
 
 # The CNI plugin: cni/main.c plus the library (cni/ uses util/ and watch/,
@@ -72,6 +72,11 @@ e2e: kube-nfproxy nfbridge
 cni-e2e: nfbridge
 	tests/e2e/cni/run.sh
 
+# The daemon against the test API server, objects made with kubectl:
+# watch, relist, faults, kill -9, token rotation, memory.
+live-e2e: kube-nfproxy
+	tests/e2e/live/run.sh
+
 # Two nodes with nfbridge pods: pod network, hostPorts, egress masquerade,
 # parity with the reference CNI plugins.
 node-e2e: kube-nfproxy nfbridge
@@ -85,7 +90,7 @@ apiserver-test:
 
 # Everything: build warning-free, unit suites under ASan/UBSan, ruleset
 # loads, end-to-end scenarios. This is what CI runs.
-check: all test ruleset apiserver-test cni-e2e e2e node-e2e
+check: all test ruleset apiserver-test cni-e2e e2e node-e2e live-e2e
 
 # Benchmark drivers: optimised, no sanitizers (figures, not tests).
 BENCHES := $(patsubst tests/bench/%.c,build/bench/%,$(wildcard tests/bench/*.c))
