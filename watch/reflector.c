@@ -141,10 +141,12 @@ static void fail(struct watch_reflector *r, long long now, long retry_after_s,
 	strbuf_release(&sb);
 }
 
-/* Back to LIST; at once when the watch made progress, else backed off. */
+/* Back to LIST; at once when the watch made progress (events, or it was
+ * healthy for WATCH_MIN_HEALTHY_MS), else backed off. */
 static void relist(struct watch_reflector *r, long long now, const char *why)
 {
-	bool progressed = r->watch_events > 0;
+	bool progressed = r->watch_events > 0 ||
+			  now - r->started_ms >= WATCH_MIN_HEALTHY_MS;
 
 	free(r->rv);
 	r->rv = NULL;
@@ -152,6 +154,7 @@ static void relist(struct watch_reflector *r, long long now, const char *why)
 	r->stats.relists++;
 	drop_pending(r);
 	if (progressed) {
+		r->attempt = 0;
 		r->next_ms = now;
 		emit(r, DIAG_INFO, "watch %s: %s; listing again", r->plural,
 		     why);
