@@ -15,6 +15,8 @@ static void plan_service_free(struct plan_service *s)
 	free(s->lb_source_ranges);
 	free(s->internal_eps);
 	free(s->external_eps);
+	free(s->short_eps);
+	free(s->serving_eps);
 }
 
 void plan_free(struct plan *p)

@@ -71,6 +71,20 @@ struct plan_service {
 	enum plan_action external_action;
 	struct plan_endpoint *external_eps;
 	size_t n_external_eps;
+
+	/* With external_local, pods and the node itself reaching an external
+	 * frontend short-circuit to the Cluster policy's endpoints (as
+	 * kube-proxy does), whatever internalTrafficPolicy says. */
+	enum plan_action short_action;
+	struct plan_endpoint *short_eps;
+	size_t n_short_eps;
+
+	/* Every serving endpoint (ready, or serving and terminating; any
+	 * node, no topology filter): UDP/SCTP flows to one of these survive
+	 * the conntrack cleanup, as kube-proxy keeps flows while the endpoint
+	 * is serving. */
+	struct plan_endpoint *serving_eps;
+	size_t n_serving_eps;
 };
 
 /* One forwarded hostPort of a running pod on this node. */

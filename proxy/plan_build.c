@@ -19,6 +19,7 @@
 struct candidate {
 	const struct k8s_endpoint *ep;
 	uint16_t port;
+	size_t order; /* position in the slices: the first copy wins */
 };
 
 struct candidates {
@@ -201,14 +202,36 @@ static struct plan_endpoint *ep_list_copy(const struct ep_list *l, size_t *n)
 	return p;
 }
 
-static bool candidate_seen(const struct candidates *cs,
-			   const struct k8s_endpoint *ep, uint16_t port)
+static int candidate_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < cs->n; i++)
-		if (cs->items[i].port == port &&
-		    nfp_addr_eq(&cs->items[i].ep->addr, &ep->addr))
-			return true;
-	return false;
+	const struct candidate *x = a, *y = b;
+	int r = nfp_addr_cmp(&x->ep->addr, &y->ep->addr);
+
+	if (r)
+		return r;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Drop duplicates (the same address and port in two slices), keeping the
+ * first seen, in one sort. */
+static void dedup_candidates(struct candidates *cs)
+{
+	size_t kept = 0;
+
+	if (cs->n < 2)
+		return;
+	qsort(cs->items, cs->n, sizeof(*cs->items), candidate_cmp);
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct candidate *c = &cs->items[i];
+
+		if (kept && cs->items[kept - 1].port == c->port &&
+		    nfp_addr_eq(&cs->items[kept - 1].ep->addr, &c->ep->addr))
+			continue;
+		cs->items[kept++] = *c;
+	}
+	cs->n = kept;
 }
 
 /* Every endpoint of the service's slices of this family for this port. */
@@ -239,15 +262,38 @@ static void gather_candidates(const struct slice_index *idx,
 				const struct k8s_endpoint *k = &s->endpoints[e];
 				struct candidate *c;
 
-				if (k->addr.family != family ||
-				    candidate_seen(cs, k, ep->port))
+				if (k->addr.family != family)
 					continue;
 				c = XPUSH(cs->items, cs->n, cs->cap);
 				c->ep = k;
 				c->port = ep->port;
+				c->order = cs->n;
 			}
 		}
 	}
+}
+
+/* No endpoint anywhere: reject; some, but none for this traffic: drop. */
+static enum plan_action action_of(bool any, size_t n)
+{
+	if (!any)
+		return PLAN_REJECT;
+	return n ? PLAN_FORWARD : PLAN_DROP;
+}
+
+/* Every serving endpoint, for the conntrack cleanup. */
+static void serving(struct plan_service *ps, const struct candidates *cs,
+		    const char *node)
+{
+	struct ep_list l = {0};
+
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->items[i].ep->serving)
+			ep_list_add(&l, &cs->items[i], node);
+	if (l.n)
+		qsort(l.items, l.n, sizeof(*l.items), plan_endpoint_cmp);
+	ps->serving_eps = l.items;
+	ps->n_serving_eps = l.n;
 }
 
 /*
@@ -276,14 +322,14 @@ static void categorize(struct plan_service *ps, const struct candidates *cs,
 	else
 		ps->external_eps = ep_list_copy(&cluster, &ps->n_external_eps);
 
-	ps->internal_action = !any		   ? PLAN_REJECT
-			      : ps->n_internal_eps ? PLAN_FORWARD
-						   : PLAN_DROP;
-	ps->external_action = !any		   ? PLAN_REJECT
-			      : ps->n_external_eps ? PLAN_FORWARD
-						   : PLAN_DROP;
+	ps->short_eps = ep_list_copy(&cluster, &ps->n_short_eps);
+
+	ps->internal_action = action_of(any, ps->n_internal_eps);
+	ps->external_action = action_of(any, ps->n_external_eps);
+	ps->short_action = action_of(any, ps->n_short_eps);
 	free(cluster.items);
 	free(local.items);
+	serving(ps, cs, node);
 }
 
 static struct nfp_addr *addrs_of_family(const struct nfp_addr *in, size_t n,
@@ -372,6 +418,7 @@ static void add_service_port(struct plan *p, size_t *cap,
 					       : K8S_DEFAULT_AFFINITY_TIMEOUT;
 
 	gather_candidates(idx, svc, sp, family, &cs);
+	dedup_candidates(&cs);
 	categorize(ps, &cs, p->node.zone, p->node.name);
 	free(cs.items);
 }

@@ -44,6 +44,10 @@ static void add_fe(struct ct_index *idx, const struct plan_service *s,
 	fe->n_eps[0] = s->n_internal_eps;
 	fe->eps[1] = s->external_eps;
 	fe->n_eps[1] = s->n_external_eps;
+	fe->eps[2] = s->short_eps;
+	fe->n_eps[2] = s->n_short_eps;
+	fe->eps[3] = s->serving_eps;
+	fe->n_eps[3] = s->n_serving_eps;
 }
 
 void ct_index_build(const struct plan *p, struct ct_index *idx)
@@ -112,7 +116,7 @@ static bool fe_allows(const struct ct_frontend *fe, const struct ct_flow *f)
 	if (fe->hostport)
 		return nfp_addr_eq(&fe->hostport->pod_ip, &f->reply_src) &&
 		       fe->hostport->container_port == f->reply_sport;
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < 4; l++)
 		for (size_t i = 0; i < fe->n_eps[l]; i++)
 			if (fe->eps[l][i].port == f->reply_sport &&
 			    nfp_addr_eq(&fe->eps[l][i].addr, &f->reply_src))
@@ -129,7 +133,8 @@ bool ct_flow_is_stale(const struct ct_index *cur, const struct ct_index *prev,
 	 * will be while the entry lives. */
 	if (!flow->dst_nat)
 		return fe && fe->addr.family &&
-		       (fe->hostport || fe->n_eps[0] || fe->n_eps[1]);
+		       (fe->hostport || fe->n_eps[0] || fe->n_eps[1] ||
+			fe->n_eps[2]);
 	if (fe)
 		return !fe_allows(fe, flow);
 	/* a frontend that went away with this sync */

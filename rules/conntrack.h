@@ -26,8 +26,10 @@ struct ct_frontend {
 	uint8_t ipproto;
 	struct nfp_addr addr; /* family 0: any address (node ports) */
 	uint16_t port;
-	const struct plan_endpoint *eps[2]; /* internal, external lists */
-	size_t n_eps[2];
+	/* where it forwards: internal, external, short-circuit lists; and
+	 * the serving endpoints, whose flows are kept */
+	const struct plan_endpoint *eps[4];
+	size_t n_eps[4];
 	const struct plan_hostport *hostport; /* or a hostPort's pod */
 };
 

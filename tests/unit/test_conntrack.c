@@ -79,6 +79,23 @@ START_TEST(test_removed_endpoint_is_stale)
 }
 END_TEST
 
+START_TEST(test_serving_endpoint_kept)
+{
+	/* 10.244.1.6 no longer receives new flows but still serves
+	 * (terminating): its flows stay, as kube-proxy keeps them */
+	struct plan_endpoint serving[2] = {eps_cur[0], eps_prev[1]};
+	struct ct_flow f = flow("10.96.0.10", 53, "10.244.1.6", 5353, true);
+	struct ct_index idx;
+
+	svc_cur.serving_eps = serving;
+	svc_cur.n_serving_eps = 2;
+	ct_index_build(&cur, &idx);
+	ck_assert(!ct_flow_is_stale(&idx, &iprev, &f));
+	ck_assert(ct_flow_is_stale(&icur, &iprev, &f));
+	ct_index_free(&idx);
+}
+END_TEST
+
 START_TEST(test_node_port_any_address)
 {
 	struct ct_flow gone =
@@ -161,6 +178,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_removed_endpoint_is_stale);
+	tcase_add_test(tc, test_serving_endpoint_kept);
 	tcase_add_test(tc, test_node_port_any_address);
 	tcase_add_test(tc, test_unrelated_flows_kept);
 	tcase_add_test(tc, test_flow_sent_before_endpoints);

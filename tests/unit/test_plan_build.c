@@ -287,6 +287,36 @@ START_TEST(test_external_policy_cluster)
 }
 END_TEST
 
+START_TEST(test_both_policies_local_short_circuit)
+{
+	struct fixture f;
+
+	build(&f,
+	      SVC("np2",
+		  "\"type\":\"NodePort\",\"clusterIP\":\"10.96.0.21\","
+		  "\"externalTrafficPolicy\":\"Local\",\"internalTrafficPolicy\":\"Local\","
+		  "\"ports\":[{\"name\":\"http\",\"port\":80,\"nodePort\":30050}]")
+		      SLICE("np2-1", "np2", "IPv4",
+			    EP("10.244.2.5", "node-b", "") "," EP(
+				    "10.244.2.6", "node-b",
+				    "\"ready\":false,\"serving\":true,\"terminating\":true"),
+			    PORT("http", "TCP", 8080)));
+	const struct plan_service *s = svc(&f, "default/np2:http", AF_INET);
+
+	/* nothing local: cluster IP and external traffic are dropped ... */
+	ck_assert_int_eq(s->internal_action, PLAN_DROP);
+	ck_assert_int_eq(s->external_action, PLAN_DROP);
+	/* ... but pods and the node reaching the node port use every
+	 * cluster endpoint, as kube-proxy does */
+	ck_assert_int_eq(s->short_action, PLAN_FORWARD);
+	assert_eps(s->short_eps, s->n_short_eps, "10.244.2.5:8080");
+	/* conntrack keeps flows to every serving endpoint */
+	assert_eps(s->serving_eps, s->n_serving_eps,
+		   "10.244.2.5:8080 10.244.2.6:8080");
+	done(&f);
+}
+END_TEST
+
 START_TEST(test_internal_policy_local)
 {
 	struct fixture f;
@@ -601,6 +631,7 @@ int main(void)
 	tcase_add_test(tc, test_external_policy_local_none_here_drops);
 	tcase_add_test(tc, test_external_policy_cluster);
 	tcase_add_test(tc, test_internal_policy_local);
+	tcase_add_test(tc, test_both_policies_local_short_circuit);
 	tcase_add_test(tc, test_dual_stack);
 	tcase_add_test(tc, test_fqdn_and_unlabelled_slices_ignored);
 	tcase_add_test(tc, test_topology_hints);
