@@ -22,7 +22,8 @@ struct backend {
 	struct ipt_apply *ipt;
 	struct plan prev; /* the last plan the kernel took */
 	bool have_prev;
-	bool resync; /* iptables: refill every chain next time */
+	bool resync;	   /* iptables: refill every chain next time */
+	bool no_ip6tables; /* the kernel has no IPv6 x_tables: IPv4 only */
 };
 
 static double now_s(void)
@@ -96,6 +97,14 @@ static int sync_nft(struct backend *b, const struct plan *p,
 	return ret;
 }
 
+/* What ip6tc says on a kernel without IPv6 x_tables (ipv6.disable=1,
+ * no ip6_tables). */
+static bool ip6tables_missing(int err)
+{
+	return err == -ENOENT || err == -EAFNOSUPPORT ||
+	       err == -EPROTONOSUPPORT || err == -ENOPROTOOPT;
+}
+
 static int sync_ipt(struct backend *b, const struct plan *p,
 		    struct backend_sync_stats *st, struct diag_list *d)
 {
@@ -108,6 +117,8 @@ static int sync_ipt(struct backend *b, const struct plan *p,
 		double t0 = now_s();
 		int ret;
 
+		if (families[i] == AF_INET6 && b->no_ip6tables)
+			continue;
 		memset(&rs, 0, sizeof(rs));
 		ret = ipt_compile(p, families[i], &rs, d);
 		st->compile_s += now_s() - t0;
@@ -122,6 +133,14 @@ static int sync_ipt(struct backend *b, const struct plan *p,
 						  as->chains_deleted);
 		}
 		ipt_ruleset_release(&rs);
+		if (ret && families[i] == AF_INET6 && ip6tables_missing(ret)) {
+			diag_addf(
+				d, DIAG_WARN,
+				"iptables: the kernel has no IPv6 x_tables (%s); IPv6 services are not programmed",
+				strerror(-ret));
+			b->no_ip6tables = true;
+			ret = 0;
+		}
 		if (ret && !first)
 			first = ret;
 	}

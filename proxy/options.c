@@ -4,6 +4,7 @@
 #include "masq/masq_config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ static int parse_duration_ms(const char *flag, const char *v, unsigned int *ms,
 		char *end;
 		double x = strtod(p, &end);
 
-		if (end == p || x < 0)
+		if (end == p || !isfinite(x) || x < 0)
 			goto bad;
 		p = end;
 		if (strncmp(p, "ms", 2) == 0) {

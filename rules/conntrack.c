@@ -184,6 +184,40 @@ static int walk_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	return NFCT_CB_CONTINUE;
 }
 
+static bool eps_equal(const struct plan_endpoint *a, size_t na,
+		      const struct plan_endpoint *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].port != b[i].port ||
+		    !nfp_addr_eq(&a[i].addr, &b[i].addr))
+			return false;
+	return true;
+}
+
+bool ct_index_equal(const struct ct_index *a, const struct ct_index *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ct_frontend *x = &a->items[i], *y = &b->items[i];
+
+		if (fe_cmp(x, y) != 0 || !x->hostport != !y->hostport)
+			return false;
+		if (x->hostport &&
+		    (x->hostport->container_port !=
+			     y->hostport->container_port ||
+		     !nfp_addr_eq(&x->hostport->pod_ip, &y->hostport->pod_ip)))
+			return false;
+		for (int l = 0; l < 4; l++)
+			if (!eps_equal(x->eps[l], x->n_eps[l], y->eps[l],
+				       y->n_eps[l]))
+				return false;
+	}
+	return true;
+}
+
 int ct_cleanup(const struct plan *cur, const struct plan *prev,
 	       struct ct_stats *st)
 {
@@ -193,12 +227,22 @@ int ct_cleanup(const struct plan *cur, const struct plan *prev,
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
-	h = nfct_open(CONNTRACK, 0);
-	if (!h)
-		return -errno;
 	ct_index_build(cur, &icur);
 	if (prev)
 		ct_index_build(prev, &iprev);
+	/* Nothing a UDP/SCTP flow could point at changed: no walk. */
+	if (prev && ct_index_equal(&icur, &iprev)) {
+		ct_index_free(&icur);
+		ct_index_free(&iprev);
+		return 0;
+	}
+	h = nfct_open(CONNTRACK, 0);
+	if (!h) {
+		ret = -errno;
+		ct_index_free(&icur);
+		ct_index_free(&iprev);
+		return ret;
+	}
 	w.cur = &icur;
 	w.prev = prev ? &iprev : NULL;
 	nfct_callback_register(h, NFCT_T_ALL, walk_cb, &w);

@@ -52,6 +52,9 @@ struct ct_flow {
 /* Index the UDP and SCTP frontends of p. */
 void ct_index_build(const struct plan *p, struct ct_index *idx);
 void ct_index_free(struct ct_index *idx);
+/* Same frontends forwarding to the same endpoints: a sync between two
+ * such plans leaves no flow stale. */
+bool ct_index_equal(const struct ct_index *a, const struct ct_index *b);
 
 /*
  * True when flow must go: it was DNATed from a frontend known to cur or
@@ -70,7 +73,8 @@ struct ct_stats {
 
 /*
  * Walk the conntrack table of the current network namespace (both
- * families) and delete the stale entries. prev may be NULL. Returns 0 or
+ * families) and delete the stale entries; no walk at all when the UDP/SCTP
+ * frontends of cur and prev are equal. prev may be NULL. Returns 0 or
  * -errno (ctnetlink unavailable); st counts what was done.
  */
 int ct_cleanup(const struct plan *cur, const struct plan *prev,

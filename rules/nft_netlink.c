@@ -624,8 +624,11 @@ int nft_nl_list_tables(struct nft_nl *nl, struct nft_table_list *out)
 			break;
 		}
 	}
-	qsort(out->v, out->n, sizeof(*out->v), table_id_qcmp);
+	if (ret == 0 && out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), table_id_qcmp);
 out:
+	if (ret)
+		nft_table_list_release(out);
 	free(buf);
 	return ret;
 }

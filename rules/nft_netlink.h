@@ -133,7 +133,8 @@ void nft_nl_close(struct nft_nl *nl);
  */
 int nft_nl_commit(struct nft_nl *nl, const struct nft_txn *txn,
 		  struct nft_txn_result *res);
-/* The tables in the kernel (every family), sorted; out initialised here. */
+/* The tables in the kernel (every family), sorted; out initialised here
+ * and left empty on error. Returns 0 or -errno. */
 int nft_nl_list_tables(struct nft_nl *nl, struct nft_table_list *out);
 
 #endif

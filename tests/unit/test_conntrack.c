@@ -157,6 +157,17 @@ START_TEST(test_hostport)
 }
 END_TEST
 
+START_TEST(test_index_equal)
+{
+	struct ct_index again;
+
+	ct_index_build(&cur, &again);
+	ck_assert(ct_index_equal(&icur, &again));
+	ck_assert(!ct_index_equal(&icur, &iprev));
+	ct_index_free(&again);
+}
+END_TEST
+
 START_TEST(test_tcp_ignored)
 {
 	struct plan_service tcp = svc_cur;
@@ -184,6 +195,7 @@ int main(void)
 	tcase_add_test(tc, test_flow_sent_before_endpoints);
 	tcase_add_test(tc, test_frontend_gone);
 	tcase_add_test(tc, test_hostport);
+	tcase_add_test(tc, test_index_equal);
 	tcase_add_test(tc, test_tcp_ignored);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);

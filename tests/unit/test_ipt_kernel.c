@@ -634,6 +634,16 @@ int main(void)
 {
 	Suite *s = suite_create("ipt_kernel");
 	TCase *tc = tcase_create("flavour");
+	char lock[] = "/tmp/nfp-xtables-lock-XXXXXX";
+	int lockfd = mkstemp(lock), ret;
+
+	/* Our tables live in namespaces of our own: a private lock file keeps
+	 * this suite (and the iptables-legacy tools it runs) from stalling the
+	 * host's iptables on /run/xtables.lock. */
+	if (lockfd >= 0) {
+		close(lockfd);
+		setenv("XTABLES_LOCKFILE", lock, 1);
+	}
 
 	tcase_add_test(tc, test_flavour);
 	suite_add_tcase(s, tc);
@@ -657,5 +667,8 @@ int main(void)
 		tcase_add_test(tc, test_cleanup_clean_host);
 		suite_add_tcase(s, tc);
 	}
-	return test_run_suite(s);
+	ret = test_run_suite(s);
+	if (lockfd >= 0)
+		unlink(lock);
+	return ret;
 }
