@@ -373,7 +373,7 @@ static void add_service_port(struct plan *p, size_t *cap,
 			     const struct k8s_service *svc,
 			     const struct k8s_service_port *sp,
 			     const struct nfp_addr *cluster_ip,
-			     const struct slice_index *idx)
+			     const struct slice_index *idx, struct diag_list *d)
 {
 	struct plan_service *ps = XPUSH(p->services, p->n_services, *cap);
 	int family = cluster_ip->family;
@@ -412,6 +412,13 @@ static void add_service_port(struct plan *p, size_t *cap,
 	ps->internal_local = svc->internal_policy_local;
 	if (ps->external_local && lb)
 		ps->health_check_node_port = svc->health_check_node_port;
+	if (ps->health_check_node_port && sp == &svc->ports[0] &&
+	    family == svc->cluster_ips[0].family)
+		diag_addf(
+			d, DIAG_WARN,
+			"Service %s/%s: healthCheckNodePort %u is not served yet (no health server): load balancers probing it see every node as down",
+			svc->meta.ns, svc->meta.name,
+			ps->health_check_node_port);
 	if (svc->affinity_client_ip)
 		ps->affinity_timeout = svc->affinity_timeout
 					       ? svc->affinity_timeout
@@ -455,7 +462,7 @@ static void add_services(const struct k8s_cluster *c, struct plan *p,
 		for (size_t f = 0; f < svc->n_cluster_ips; f++)
 			for (size_t k = 0; k < svc->n_ports; k++)
 				add_service_port(p, &cap, svc, &svc->ports[k],
-						 &svc->cluster_ips[f], &idx);
+						 &svc->cluster_ips[f], &idx, d);
 	}
 	free(idx.items);
 	if (p->services)
