@@ -30,11 +30,15 @@ struct svc {
 	char fw[IPT_CHAIN_LEN];
 	bool has_cip;	    /* a cluster IP of the ruleset's family */
 	bool ext_frontends; /* node port, external or LB IPs */
-	enum plan_action int_act, ext_act;
+	enum plan_action int_act, ext_act, short_act;
 	/* Chains used: the internal (cluster IP) and external policy
-	 * chains are NFP-SVC (Cluster) or NFP-SVL (Local). */
+	 * chains are NFP-SVC (Cluster) or NFP-SVL (Local). Pods and the
+	 * node reaching an external frontend with policy Local
+	 * short-circuit to the Cluster policy's chain NFP-SVC, as
+	 * kube-proxy does, whatever internalTrafficPolicy says. */
 	const char *int_chain; /* NULL: none */
 	const char *extpol_chain;
+	const char *short_chain;
 	bool need_ext; /* NFP-EXT */
 	bool need_fw;  /* NFP-FW */
 };
@@ -97,7 +101,12 @@ static void sep_chains(struct ctx *c, const struct svc *v)
 	const struct plan_endpoint **eps;
 	size_t n = 0;
 
-	eps = xcalloc(s->n_internal_eps + s->n_external_eps + 1, sizeof(*eps));
+	eps = xcalloc(s->n_internal_eps + s->n_external_eps + s->n_short_eps +
+			      1,
+		      sizeof(*eps));
+	if (v->short_chain)
+		for (size_t i = 0; i < s->n_short_eps; i++)
+			eps[n++] = &s->short_eps[i];
 	if (v->int_chain)
 		for (size_t i = 0; i < s->n_internal_eps; i++)
 			eps[n++] = &s->internal_eps[i];
@@ -170,12 +179,13 @@ static void policy_chain(struct ctx *c, const struct svc *v, const char *name,
 	}
 }
 
-static bool eps_equal(const struct plan_service *s)
+static bool eps_equal(const struct plan_endpoint *a, size_t na,
+		      const struct plan_endpoint *b, size_t nb)
 {
-	if (s->n_internal_eps != s->n_external_eps)
+	if (na != nb)
 		return false;
-	for (size_t i = 0; i < s->n_internal_eps; i++)
-		if (plan_endpoint_cmp(&s->internal_eps[i], &s->external_eps[i]))
+	for (size_t i = 0; i < na; i++)
+		if (plan_endpoint_cmp(&a[i], &b[i]))
 			return false;
 	return true;
 }
@@ -198,13 +208,13 @@ static void ext_chain(struct ctx *c, const struct svc *v)
 	} else {
 		/* Pods reaching an external frontend behave as if they had
 		 * gone out to the load balancer and back: no policy. */
-		for (size_t i = 0; v->int_chain && i < c->n_pod_cidrs; i++) {
+		for (size_t i = 0; v->short_chain && i < c->n_pod_cidrs; i++) {
 			r = ipt_chain_add_rule(ch);
 			ipt_rule_comment(
 				r, "pod traffic for %s external destinations",
 				s->id);
 			r->src = *c->pod_cidrs[i];
-			ipt_rule_jump(r, v->int_chain);
+			ipt_rule_jump(r, v->short_chain);
 		}
 		/* The host's own traffic has a local source address, which
 		 * an endpoint cannot answer: masquerade it. */
@@ -215,14 +225,14 @@ static void ext_chain(struct ctx *c, const struct svc *v)
 			s->id);
 		ipt_rule_addrtype(r, IPT_ADDRTYPE_LOCAL, 0, 0);
 		ipt_rule_jump(r, IPT_CHAIN_MARK_MASQ);
-		if (v->int_chain) {
+		if (v->short_chain) {
 			r = ipt_chain_add_rule(ch);
 			ipt_rule_comment(
 				r,
 				"route LOCAL traffic for %s external destinations",
 				s->id);
 			ipt_rule_addrtype(r, IPT_ADDRTYPE_LOCAL, 0, 0);
-			ipt_rule_jump(r, v->int_chain);
+			ipt_rule_jump(r, v->short_chain);
 		}
 	}
 	if (v->extpol_chain) {
@@ -391,6 +401,7 @@ static enum plan_action checked_action(struct ctx *c, const char *id,
 static void compile_service(struct ctx *c, const struct plan_service *s)
 {
 	struct svc v = {.s = s};
+	bool short_internal;
 
 	snprintf(v.spn, sizeof(v.spn), "%s/%s%s%s", s->ns, s->name,
 		 s->port_name[0] ? ":" : "", s->port_name);
@@ -404,20 +415,38 @@ static void compile_service(struct ctx *c, const struct plan_service *s)
 				   s->n_internal_eps);
 	v.ext_act = checked_action(c, s->id, "external", s->external_action,
 				   s->n_external_eps);
+	short_internal = s->short_action == s->internal_action &&
+			 eps_equal(s->short_eps, s->n_short_eps,
+				   s->internal_eps, s->n_internal_eps);
+	if (short_internal)
+		v.short_act = v.int_act;
+	else if (s->external_local && v.ext_frontends)
+		v.short_act = checked_action(c, s->id, "short-circuited",
+					     s->short_action, s->n_short_eps);
+	else
+		v.short_act = PLAN_REJECT; /* no short-circuit */
 
-	if (v.int_act == PLAN_FORWARD &&
-	    (v.has_cip || (v.ext_frontends && s->external_local)))
+	if (v.int_act == PLAN_FORWARD && v.has_cip)
 		v.int_chain = s->internal_local ? v.svl : v.svc;
 	if (v.ext_act == PLAN_FORWARD && v.ext_frontends)
 		v.extpol_chain = s->external_local ? v.svl : v.svc;
+	if (v.short_act == PLAN_FORWARD && v.ext_frontends && s->external_local)
+		v.short_chain = v.svc;
 	if (v.int_chain && v.extpol_chain &&
-	    !strcmp(v.int_chain, v.extpol_chain) && !eps_equal(s))
+	    !strcmp(v.int_chain, v.extpol_chain) &&
+	    !eps_equal(s->internal_eps, s->n_internal_eps, s->external_eps,
+		       s->n_external_eps))
 		diag_addf(
 			c->d, DIAG_WARN,
 			"service %s: internal and external traffic share chain %s but not their endpoints; using the internal ones",
 			s->id, v.int_chain);
-	v.need_ext = v.ext_frontends &&
-		     (v.extpol_chain || (s->external_local && v.int_chain));
+	if (v.int_chain && v.short_chain &&
+	    !strcmp(v.int_chain, v.short_chain) && !short_internal)
+		diag_addf(
+			c->d, DIAG_WARN,
+			"service %s: internal and short-circuited traffic share chain %s but not their endpoints; using the internal ones",
+			s->id, v.int_chain);
+	v.need_ext = v.ext_frontends && (v.extpol_chain || v.short_chain);
 	v.need_fw = v.need_ext && s->n_lb_ips && s->n_lb_source_ranges;
 
 	if (v.int_chain)
@@ -427,6 +456,12 @@ static void compile_service(struct ctx *c, const struct plan_service *s)
 	    (!v.int_chain || strcmp(v.int_chain, v.extpol_chain)))
 		policy_chain(c, &v, v.extpol_chain, s->external_eps,
 			     s->n_external_eps, false);
+	/* NFP-SVC only for the short-circuit (internal traffic uses
+	 * NFP-SVL): it sees no cluster IP traffic, so no masquerade rule. */
+	if (v.short_chain &&
+	    (!v.int_chain || strcmp(v.int_chain, v.short_chain)))
+		policy_chain(c, &v, v.short_chain, s->short_eps, s->n_short_eps,
+			     false);
 	if (v.need_ext)
 		ext_chain(c, &v);
 	if (v.need_fw)

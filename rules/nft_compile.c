@@ -38,7 +38,11 @@ static const struct lb_desc {
 			 NFTC_LOCAL_INDEX_BASE},
 };
 
-enum ep_list { LIST_INT, LIST_EXT, __LIST_MAX };
+/* The endpoint lists of a service: internal (cluster IP), external, and
+ * the short-circuit of a policy Local external frontend (the Cluster
+ * policy's endpoints), kept apart only when it differs from the internal
+ * list. */
+enum ep_list { LIST_INT, LIST_EXT, LIST_SHORT, __LIST_MAX };
 
 /* One service port being compiled. */
 struct svc {
@@ -50,6 +54,7 @@ struct svc {
 	bool affinity;
 	uint8_t ipproto;
 	struct plan_endpoint *eps[__LIST_MAX]; /* valid endpoints, owned */
+	enum ep_list short_list; /* LIST_INT if the same as internal */
 	size_t n_eps[__LIST_MAX];
 	uint32_t aff_chain[__LIST_MAX]; /* pool ids, 0: not made yet */
 	struct plan_endpoint *aff_made; /* endpoints with aff-ep objects */
@@ -86,8 +91,11 @@ static bool aff_service_id(const struct plan_service *s, char *buf, size_t len)
 static void aff_list_name(const struct svc *c, enum ep_list l, char *buf,
 			  size_t len)
 {
-	snprintf(buf, len, "%s%s", l == LIST_INT ? NFTC_AFF_INT : NFTC_AFF_EXT,
-		 c->sid);
+	const char *prefix = l == LIST_INT   ? NFTC_AFF_INT
+			     : l == LIST_EXT ? NFTC_AFF_EXT
+					     : NFTC_AFF_SHORT;
+
+	snprintf(buf, len, "%s%s", prefix, c->sid);
 }
 
 static void aff_ep_name(const struct svc *c, const struct plan_endpoint *ep,
@@ -401,6 +409,7 @@ static void frontend(struct fam *f, struct svc *c, enum fe_kind kind,
 	bool np = kind == FE_NODEPORT;
 	bool fwd_int = s->internal_action == PLAN_FORWARD;
 	bool fwd_ext = s->external_action == PLAN_FORWARD;
+	bool fwd_short = s->short_action == PLAN_FORWARD;
 	uint8_t key[NFTR_KEY_BYTES];
 	uint16_t port = np ? s->node_port : s->port;
 	size_t len = fe_key(key, np ? NULL : addr, c->ipproto, port);
@@ -435,16 +444,19 @@ static void frontend(struct fam *f, struct svc *c, enum fe_kind kind,
 			np ? f->np_local_short : f->ext_local_short;
 		struct nft_set *le = np ? f->np_local_eps : f->ext_local_eps;
 
-		if (fwd_int || fwd_ext)
+		/* Pods and the node short-circuit to the Cluster policy's
+		 * endpoints, whatever internalTrafficPolicy says; on an
+		 * external frontend they alone use indexes 0..N-1. */
+		if (fwd_short || fwd_ext)
 			add_verdict(dispatch, key, NFT_GOTO,
 				    np ? f->nodeport_local : f->external_local,
 				    c->comment);
-		if (fwd_int) {
-			add_verdict(
-				sc, key, NFT_GOTO,
-				target(f, c, LIST_INT, np ? LB_NP_SVC : LB_SVC),
-				c->comment);
-			add_backends(f, c, np, key, len, LIST_INT, 0);
+		if (fwd_short) {
+			add_verdict(sc, key, NFT_GOTO,
+				    target(f, c, c->short_list,
+					   np ? LB_NP_SVC : LB_SVC),
+				    c->comment);
+			add_backends(f, c, np, key, len, c->short_list, 0);
 		}
 		if (fwd_ext) {
 			add_verdict(le, key, NFT_GOTO,
@@ -486,11 +498,25 @@ static void endpoint_list(struct fam *f, struct svc *c, enum ep_list l,
 	}
 }
 
+/* The short-circuit list is the internal one (same action, same
+ * endpoints): it shares its chains and backends. */
+static bool short_is_internal(const struct plan_service *s)
+{
+	if (s->short_action != s->internal_action ||
+	    s->n_short_eps != s->n_internal_eps)
+		return false;
+	for (size_t i = 0; i < s->n_short_eps; i++)
+		if (plan_endpoint_cmp(&s->short_eps[i], &s->internal_eps[i]))
+			return false;
+	return true;
+}
+
 static void compile_service(struct fam *f, const struct plan_service *s,
 			    uint32_t idx)
 {
 	struct svc c = {.s = s, .idx = idx};
 	enum plan_action ia = s->internal_action, ea = s->external_action;
+	enum plan_action sa = s->short_action;
 	struct plan_service copy = *s;
 
 	snprintf(c.cmt, sizeof(c.cmt), "%s", s->id);
@@ -498,11 +524,20 @@ static void compile_service(struct fam *f, const struct plan_service *s,
 	c.ipproto = (uint8_t)nfp_proto_ipproto(s->proto);
 	endpoint_list(f, &c, LIST_INT, s->internal_eps, s->n_internal_eps);
 	endpoint_list(f, &c, LIST_EXT, s->external_eps, s->n_external_eps);
+	c.short_list = LIST_INT;
+	if (s->external_local && !short_is_internal(s)) {
+		c.short_list = LIST_SHORT;
+		endpoint_list(f, &c, LIST_SHORT, s->short_eps, s->n_short_eps);
+	}
 	/* A forwarding list that lost every endpoint rejects instead. */
 	if (ia == PLAN_FORWARD && !c.n_eps[LIST_INT])
 		copy.internal_action = PLAN_REJECT;
 	if (ea == PLAN_FORWARD && !c.n_eps[LIST_EXT])
 		copy.external_action = PLAN_REJECT;
+	if (c.short_list == LIST_INT)
+		copy.short_action = copy.internal_action;
+	else if (sa == PLAN_FORWARD && !c.n_eps[LIST_SHORT])
+		copy.short_action = PLAN_REJECT;
 	c.s = &copy;
 	if (s->affinity_timeout) {
 		c.affinity = aff_service_id(s, c.sid, sizeof(c.sid)) &&
@@ -514,8 +549,9 @@ static void compile_service(struct fam *f, const struct plan_service *s,
 				s->id);
 	}
 	for (int l = 0; l < __LIST_MAX; l++) {
-		enum plan_action a = l == LIST_INT ? copy.internal_action
-						   : copy.external_action;
+		enum plan_action a = l == LIST_INT   ? copy.internal_action
+				     : l == LIST_EXT ? copy.external_action
+						     : copy.short_action;
 
 		for (size_t i = 0; a == PLAN_FORWARD && i < c.n_eps[l]; i++)
 			if (c.eps[l][i].local)

@@ -65,7 +65,10 @@
  * [+ /address/port for an endpoint]. */
 #define NFTC_AFF_INT "aff-int/" /* chain + numgen map: internal endpoints */
 #define NFTC_AFF_EXT "aff-ext/" /* chain + numgen map: external endpoints */
-#define NFTC_AFF_EP "aff-ep/"	/* chain + client set: one endpoint */
+/* chain + numgen map: a policy Local external frontend's short-circuit
+ * (Cluster policy) endpoints, when they differ from the internal ones */
+#define NFTC_AFF_SHORT "aff-short/"
+#define NFTC_AFF_EP "aff-ep/" /* chain + client set: one endpoint */
 
 /* Sets and maps. */
 #define NFTC_SET_SERVICE_IPS "service-ips"
@@ -91,7 +94,9 @@
 
 /* Index of the first endpoint of the local list in the backends maps:
  * an external frontend with policy Local keeps its short-circuit
- * (internal) endpoints at 0..N-1 and its local ones at this base. */
+ * endpoints (the Cluster policy's, as kube-proxy: whatever
+ * internalTrafficPolicy says) at 0..N-1 and its local ones at this
+ * base. */
 #define NFTC_LOCAL_INDEX_BASE 0x10000u
 /* Endpoints a list may have (one index range). */
 #define NFTC_MAX_ENDPOINTS 0xffffu

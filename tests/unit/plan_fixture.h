@@ -79,6 +79,7 @@ static inline struct plan_service *fx_service(struct plan *p, const char *ns,
 	s->port = port;
 	s->internal_action = PLAN_REJECT;
 	s->external_action = PLAN_REJECT;
+	s->short_action = PLAN_REJECT;
 	return s;
 }
 
@@ -87,6 +88,9 @@ static inline struct plan_service *fx_service(struct plan *p, const char *ns,
  * that the policy allows: DROP. */
 static inline void fx_settle(struct plan_service *s, size_t total)
 {
+	s->short_action = s->n_short_eps ? PLAN_FORWARD
+			  : total	 ? PLAN_DROP
+					 : PLAN_REJECT;
 	s->internal_action = s->n_internal_eps ? PLAN_FORWARD
 			     : total	       ? PLAN_DROP
 					       : PLAN_REJECT;
@@ -98,8 +102,10 @@ static inline void fx_settle(struct plan_service *s, size_t total)
 /*
  * Endpoints "ip:port" or "ip:port/local" ("[ip]:port" for IPv6), in
  * address order, the list ended by NULL: fx_endpoints(s, "a", "b", NULL).
- * Each goes to the internal and external lists that its policy allows;
- * set the traffic policies before calling. (A macro over an array rather
+ * Each goes to the internal and external lists that its policy allows,
+ * and to the short-circuit list (the Cluster policy's: every endpoint),
+ * which is the internal list unless internalTrafficPolicy is Local; set
+ * the traffic policies before calling. (A macro over an array rather
  * than a variadic function: a NULL sentinel through "..." is not portable.)
  */
 #define fx_endpoints(s, ...) \
@@ -129,6 +135,9 @@ static inline void fx_endpoint_list(struct plan_service *s,
 			ep.addr = fx_addr(ip);
 		}
 		total++;
+		s->short_eps = xrealloc(s->short_eps,
+					(s->n_short_eps + 1) * sizeof(ep));
+		s->short_eps[s->n_short_eps++] = ep;
 		if (!s->internal_local || ep.local) {
 			s->internal_eps =
 				xrealloc(s->internal_eps,

@@ -747,6 +747,61 @@ START_TEST(test_internal_local)
 }
 END_TEST
 
+/* Both policies Local, the only endpoint on another node: external
+ * traffic and the cluster IP drop, but pods and the node reaching the
+ * node port short-circuit to the Cluster policy's chain NFP-SVC (all
+ * endpoints), as kube-proxy does. */
+START_TEST(test_both_local_remote_endpoints)
+{
+	struct plan p;
+	struct ipt_ruleset rs;
+	struct plan_service *s;
+	struct names n;
+	char sep[IPT_CHAIN_LEN];
+	struct diag_list d = {0};
+
+	base_plan(&p);
+	s = fx_service(&p, "ns", "both", "http", NFP_PROTO_TCP, "10.96.0.50",
+		       80);
+	s->node_port = 30095;
+	s->external_local = true;
+	s->internal_local = true;
+	fx_endpoints(s, "10.244.1.50:8080", NULL);
+	ck_assert_int_eq(s->internal_action, PLAN_DROP);
+	ck_assert_int_eq(s->external_action, PLAN_DROP);
+	ck_assert_int_eq(s->short_action, PLAN_FORWARD);
+	ck_assert_int_eq(ipt_compile(&p, AF_INET, &rs, &d), 0);
+	ck_assert_uint_eq(d.n, 0);
+	names_of(&n, "ns/both:http", NFP_PROTO_TCP);
+	sep_of(sep, "ns/both:http", "10.244.1.50", 8080);
+	ck_assert(!has_chain(&rs, NAT, n.svl));
+	expect_chain(
+		&rs, NAT, n.ext,
+		"-A %s -s 10.244.0.0/16 -m comment --comment \"pod traffic for ns/both:http external destinations\" -j %s\n"
+		"-A %s -m comment --comment \"masquerade LOCAL traffic for ns/both:http external destinations\" -m addrtype --src-type LOCAL -j NFP-MARK-MASQ\n"
+		"-A %s -m comment --comment \"route LOCAL traffic for ns/both:http external destinations\" -m addrtype --src-type LOCAL -j %s\n",
+		n.ext, n.svc, n.ext, n.ext, n.svc);
+	expect_chain(
+		&rs, NAT, n.svc,
+		"-A %s -m comment --comment \"ns/both:http -> 10.244.1.50:8080\" -j %s\n",
+		n.svc, sep);
+	ck_assert_uint_eq(rules_of(&rs, NAT, sep), 2);
+	expect_chain(
+		&rs, NAT, IPT_CHAIN_NODEPORTS,
+		"-A NFP-NODEPORTS -p tcp -m comment --comment \"ns/both:http\" -m tcp --dport 30095 -j %s\n",
+		n.ext);
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_SERVICES,
+		"-A NFP-SERVICES -d 10.96.0.50/32 -p tcp -m comment --comment \"ns/both:http has no local endpoints\" -m tcp --dport 80 -j DROP\n");
+	expect_chain(
+		&rs, FILTER, IPT_CHAIN_EXTERNAL_SERVICES,
+		"-A NFP-EXTERNAL-SERVICES -p tcp -m comment --comment \"ns/both:http has no local endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30095 -j DROP\n");
+	diag_list_free(&d);
+	ipt_ruleset_release(&rs);
+	plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_lb_source_ranges)
 {
 	struct plan p;
@@ -1229,6 +1284,7 @@ int main(void)
 	tcase_add_test(svc, test_external_local);
 	tcase_add_test(svc, test_external_local_no_local_endpoints);
 	tcase_add_test(svc, test_internal_local);
+	tcase_add_test(svc, test_both_local_remote_endpoints);
 	tcase_add_test(svc, test_lb_source_ranges);
 	tcase_add_test(svc, test_nodeport_addresses);
 	tcase_add_test(svc, test_sctp_udp);

@@ -409,6 +409,55 @@ START_TEST(test_local_no_local_endpoints)
 }
 END_TEST
 
+/* Both policies Local, the only endpoint on another node: external
+ * traffic and the cluster IP drop, but pods and the node reaching the
+ * node port or the LB IP short-circuit to the Cluster policy's endpoints
+ * (kube-proxy), not to the (empty) internal list. */
+START_TEST(test_both_local_remote_endpoints)
+{
+	struct plan p;
+	struct nft_ruleset rs;
+	struct plan_service *s = one(&p, "both", "10.96.0.65");
+
+	s->external_local = true;
+	s->internal_local = true;
+	s->node_port = 30115;
+	fx_push_addr(&s->lb_ips, &s->n_lb_ips, "198.51.100.15");
+	fx_endpoints(s, "10.244.2.15:8080", NULL);
+	ck_assert_int_eq(s->internal_action, PLAN_DROP);
+	ck_assert_int_eq(s->external_action, PLAN_DROP);
+	ck_assert_int_eq(s->short_action, PLAN_FORWARD);
+	nfx_compile(&p, &rs, false);
+	ASSERT_ELEMS(
+		&rs, V4, NFTC_SET_NO_EP_SERVICES,
+		"10.96.0.65 . tcp . 80 comment \"ns/both:http\" : drop\n"
+		"198.51.100.15 . tcp . 80 comment \"ns/both:http\" : drop\n");
+	ASSERT_ELEMS(&rs, V4, NFTC_SET_NO_EP_NODEPORTS,
+		     "tcp . 30115 comment \"ns/both:http\" : drop\n");
+	ASSERT_ELEMS(
+		&rs, V4, NFTC_SET_SERVICE_IPS,
+		"198.51.100.15 . tcp . 80 comment \"ns/both:http\" : goto external-local\n");
+	ASSERT_ELEMS(
+		&rs, V4, NFTC_SET_SERVICE_NODEPORTS,
+		"tcp . 30115 comment \"ns/both:http\" : goto nodeport-local\n");
+	ASSERT_ELEMS(
+		&rs, V4, NFTC_SET_EXTERNAL_LOCAL_SHORT,
+		"198.51.100.15 . tcp . 80 comment \"ns/both:http\" : goto svc-1\n");
+	ASSERT_ELEMS(&rs, V4, NFTC_SET_NODEPORT_LOCAL_SHORT,
+		     "tcp . 30115 comment \"ns/both:http\" : goto np-svc-1\n");
+	ASSERT_ELEMS(&rs, V4, NFTC_SET_EXTERNAL_LOCAL_EPS, "");
+	ASSERT_ELEMS(&rs, V4, NFTC_SET_NODEPORT_LOCAL_EPS, "");
+	ASSERT_ELEMS(
+		&rs, V4, NFTC_SET_SERVICE_BACKENDS,
+		"198.51.100.15 . tcp . 80 . 0 comment \"ns/both:http\" : 10.244.2.15 . 8080\n");
+	ASSERT_ELEMS(
+		&rs, V4, NFTC_SET_NODEPORT_BACKENDS,
+		"tcp . 30115 . 0 comment \"ns/both:http\" : 10.244.2.15 . 8080\n");
+	nft_ruleset_free(&rs);
+	plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_local_with_local_endpoints)
 {
 	struct plan p;
@@ -946,6 +995,7 @@ int main(void)
 	tcase_add_test(tc, test_source_ranges);
 	tcase_add_test(tc, test_no_endpoints_reject);
 	tcase_add_test(tc, test_local_no_local_endpoints);
+	tcase_add_test(tc, test_both_local_remote_endpoints);
 	tcase_add_test(tc, test_local_with_local_endpoints);
 	tcase_add_test(tc, test_masquerade);
 	tcase_add_test(tc, test_hairpin);

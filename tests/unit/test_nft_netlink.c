@@ -131,6 +131,7 @@ static void plan_service_free_test(struct plan_service *s)
 	free(s->lb_source_ranges);
 	free(s->internal_eps);
 	free(s->external_eps);
+	free(s->short_eps);
 }
 
 static int cmp_lines(const void *a, const void *b)
