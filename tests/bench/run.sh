@@ -37,7 +37,7 @@ for n in $SIZES; do
 done
 last="$WORK/nft.${SIZES##* }"
 if [ -s "$last" ]; then
-	echo "one-endpoint change, kernel transaction at ${SIZES##* } vs 100 services: $(kv "$last" change_sync_ratio)x" \
+	echo "one-endpoint change, apply (diff + netlink transaction) at ${SIZES##* } vs 100 services: $(kv "$last" change_sync_ratio)x" \
 		"($(kv "$last" change_sync_s) s vs $(kv "$last" change_sync_s_at_100) s)"
 	echo "one-endpoint change incl. compile+diff at ${SIZES##* }: $(kv "$last" change_compile_and_sync_s) s;" \
 		"at 100: $(kv "$last" change_compile_and_sync_s_at_100) s"
