@@ -25,11 +25,6 @@ static int fe_cmp(const void *a, const void *b)
 	return r;
 }
 
-static bool tracked_proto(enum nfp_proto p)
-{
-	return p == NFP_PROTO_UDP || p == NFP_PROTO_SCTP;
-}
-
 static void add_fe(struct ct_index *idx, const struct plan_service *s,
 		   const struct nfp_addr *addr, uint16_t port)
 {
@@ -56,8 +51,6 @@ void ct_index_build(const struct plan *p, struct ct_index *idx)
 	for (size_t i = 0; i < p->n_services; i++) {
 		const struct plan_service *s = &p->services[i];
 
-		if (!tracked_proto(s->proto))
-			continue;
 		add_fe(idx, s, &s->cluster_ip, s->port);
 		for (size_t k = 0; k < s->n_external_ips; k++)
 			add_fe(idx, s, &s->external_ips[k], s->port);
@@ -70,8 +63,6 @@ void ct_index_build(const struct plan *p, struct ct_index *idx)
 		const struct plan_hostport *h = &p->hostports[i];
 		struct ct_frontend *fe;
 
-		if (!tracked_proto(h->proto))
-			continue;
 		fe = XPUSH(idx->items, idx->n, idx->cap);
 		fe->family = h->family;
 		fe->ipproto = (uint8_t)nfp_proto_ipproto(h->proto);
@@ -129,6 +120,14 @@ bool ct_flow_is_stale(const struct ct_index *cur, const struct ct_index *prev,
 {
 	const struct ct_frontend *fe = find_fe(cur, flow);
 
+	/* TCP: only a connection attempt that was never DNATed and never
+	 * answered (a SYN sent before the rules existed, e.g. while the node
+	 * booted): its retransmitted SYNs match the entry and skip NAT. A
+	 * connection to a removed endpoint ends by itself (RST/timeout). */
+	if (flow->ipproto == IPPROTO_TCP)
+		return !flow->dst_nat && !flow->seen_reply && fe &&
+		       fe->addr.family && !fe->hostport &&
+		       (fe->n_eps[0] || fe->n_eps[1] || fe->n_eps[2]);
 	/* Sent before the frontend had endpoints: never DNATed, and it never
 	 * will be while the entry lives. */
 	if (!flow->dst_nat)
@@ -168,7 +167,8 @@ static int walk_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 
 	(void)type;
 	f.ipproto = nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO);
-	if (f.ipproto != IPPROTO_UDP && f.ipproto != IPPROTO_SCTP)
+	if (f.ipproto != IPPROTO_UDP && f.ipproto != IPPROTO_SCTP &&
+	    f.ipproto != IPPROTO_TCP)
 		return NFCT_CB_CONTINUE;
 	if (l3 != AF_INET && l3 != AF_INET6)
 		return NFCT_CB_CONTINUE;
@@ -179,6 +179,7 @@ static int walk_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	f.orig_dport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST));
 	f.reply_sport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
 	f.dst_nat = nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_DST_NAT;
+	f.seen_reply = nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_SEEN_REPLY;
 	if (ct_flow_is_stale(w->cur, w->prev, &f))
 		*XPUSH(w->doomed, w->n, w->cap) = nfct_clone(ct);
 	return NFCT_CB_CONTINUE;

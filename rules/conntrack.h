@@ -46,10 +46,12 @@ struct ct_flow {
 	uint16_t orig_dport;
 	struct nfp_addr reply_src; /* where it was DNATed to */
 	uint16_t reply_sport;
-	bool dst_nat; /* IPS_DST_NAT */
+	bool dst_nat;	 /* IPS_DST_NAT */
+	bool seen_reply; /* IPS_SEEN_REPLY */
 };
 
-/* Index the UDP and SCTP frontends of p. */
+/* Index the frontends of p (TCP ones serve only the unanswered-SYN case
+ * of ct_flow_is_stale()). */
 void ct_index_build(const struct plan *p, struct ct_index *idx);
 void ct_index_free(struct ct_index *idx);
 /* Same frontends forwarding to the same endpoints: a sync between two
@@ -60,7 +62,8 @@ bool ct_index_equal(const struct ct_index *a, const struct ct_index *b);
  * True when flow must go: it was DNATed from a frontend known to cur or
  * prev and cur does not send that frontend to the flow's endpoint, or it
  * was never DNATed (sent while the frontend had no endpoints) to an exact
- * frontend address and cur now has endpoints for it. Pure.
+ * frontend address and cur now has endpoints for it. For TCP only the
+ * last case counts, and only while the attempt was never answered. Pure.
  */
 bool ct_flow_is_stale(const struct ct_index *cur, const struct ct_index *prev,
 		      const struct ct_flow *flow);

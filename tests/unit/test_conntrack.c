@@ -168,15 +168,24 @@ START_TEST(test_index_equal)
 }
 END_TEST
 
-START_TEST(test_tcp_ignored)
+START_TEST(test_tcp_only_unanswered_syn)
 {
 	struct plan_service tcp = svc_cur;
 	struct plan p = {.services = &tcp, .n_services = 1};
 	struct ct_index idx;
+	struct ct_flow syn = flow("10.96.0.10", 53, "10.96.0.10", 53, false);
+	struct ct_flow gone = flow("10.96.0.10", 53, "10.244.1.6", 5353, true);
+	struct ct_flow answered = syn;
 
 	tcp.proto = NFP_PROTO_TCP;
 	ct_index_build(&p, &idx);
-	ck_assert_int_eq(idx.n, 0);
+	syn.ipproto = gone.ipproto = answered.ipproto = IPPROTO_TCP;
+	answered.seen_reply = true;
+	/* a SYN sent before the rules existed is stale once there are
+	 * endpoints; an established or DNATed connection never is */
+	ck_assert(ct_flow_is_stale(&idx, NULL, &syn));
+	ck_assert(!ct_flow_is_stale(&idx, NULL, &answered));
+	ck_assert(!ct_flow_is_stale(&idx, NULL, &gone));
 	ct_index_free(&idx);
 	ck_assert_int_eq(icur.n, 3); /* cluster IP, node port, hostPort */
 }
@@ -196,7 +205,7 @@ int main(void)
 	tcase_add_test(tc, test_frontend_gone);
 	tcase_add_test(tc, test_hostport);
 	tcase_add_test(tc, test_index_equal);
-	tcase_add_test(tc, test_tcp_ignored);
+	tcase_add_test(tc, test_tcp_only_unanswered_syn);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
