@@ -506,45 +506,6 @@ static int apply_op(struct nft_ruleset *rs, const struct nft_op *op,
 	}
 }
 
-static int table_qcmp(const void *a, const void *b)
-{
-	const struct nft_table *const *x = a, *const *y = b;
-
-	if ((*x)->family != (*y)->family)
-		return (*x)->family < (*y)->family ? -1 : 1;
-	return strcmp((*x)->name, (*y)->name);
-}
-
-static int chain_qcmp(const void *a, const void *b)
-{
-	return strcmp((*(const struct nft_chain *const *)a)->name,
-		      (*(const struct nft_chain *const *)b)->name);
-}
-
-static int set_qcmp(const void *a, const void *b)
-{
-	return strcmp((*(const struct nft_set *const *)a)->name,
-		      (*(const struct nft_set *const *)b)->name);
-}
-
-/* Canonical order again after additions (elements are kept sorted as
- * they are merged in). */
-static void sort_ruleset(struct nft_ruleset *rs)
-{
-	if (rs->n_tables > 1)
-		qsort(rs->tables, rs->n_tables, sizeof(*rs->tables),
-		      table_qcmp);
-	for (size_t i = 0; i < rs->n_tables; i++) {
-		struct nft_table *t = rs->tables[i];
-
-		if (t->n_chains > 1)
-			qsort(t->chains, t->n_chains, sizeof(*t->chains),
-			      chain_qcmp);
-		if (t->n_sets > 1)
-			qsort(t->sets, t->n_sets, sizeof(*t->sets), set_qcmp);
-	}
-}
-
 static int fake_commit(void *ctx, const struct nft_txn *txn,
 		       struct nft_txn_result *res)
 {
@@ -568,7 +529,7 @@ static int fake_commit(void *ctx, const struct nft_txn *txn,
 			return err;
 		}
 	}
-	sort_ruleset(&work);
+	nft_ruleset_sort(&work);
 	nft_ruleset_free(&f->rs);
 	f->rs = work;
 	f->stats.applied++;
