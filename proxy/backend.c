@@ -20,7 +20,8 @@ struct backend {
 	struct nft_nl *nl;
 	struct nft_apply nft;
 	struct ipt_apply *ipt;
-	struct plan prev; /* the last plan the kernel took */
+	struct plan prev;	  /* the last plan the kernel took */
+	struct ct_index prev_idx; /* its frontends, pointing into prev */
 	bool have_prev;
 	bool resync;	   /* iptables: refill every chain next time */
 	bool no_ip6tables; /* the kernel has no IPv6 x_tables: IPv4 only */
@@ -70,6 +71,7 @@ void backend_free(struct backend *b)
 		nft_nl_close(b->nl);
 	}
 	ipt_apply_free(b->ipt);
+	ct_index_free(&b->prev_idx);
 	plan_free(&b->prev);
 	free(b);
 }
@@ -150,6 +152,7 @@ static int sync_ipt(struct backend *b, const struct plan *p,
 int backend_sync(struct backend *b, struct plan *p,
 		 struct backend_sync_stats *st, struct diag_list *d)
 {
+	struct ct_index idx;
 	struct ct_stats ct;
 	int ret;
 
@@ -163,15 +166,20 @@ int backend_sync(struct backend *b, struct plan *p,
 	}
 	/* The kernel holds the new rules: now flows that point at endpoints
 	 * it no longer uses can go. */
-	ret = ct_cleanup(p, b->have_prev ? &b->prev : NULL, &ct);
+	ct_index_build(p, &idx);
+	ret = ct_cleanup(&idx, b->have_prev ? &b->prev_idx : NULL, &ct);
 	if (ret < 0)
 		diag_addf(
 			d, DIAG_WARN,
 			"conntrack: cannot walk the table (%s); stale UDP flows may linger until they time out",
 			strerror(-ret));
 	st->ct_deleted = ct.deleted;
+	/* The plan's arrays stay where they are when the struct moves, so
+	 * the index built from it stays valid as the previous one. */
+	ct_index_free(&b->prev_idx);
 	plan_free(&b->prev);
 	b->prev = *p;
+	b->prev_idx = idx;
 	b->have_prev = true;
 	memset(p, 0, sizeof(*p));
 	return 0;

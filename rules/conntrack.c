@@ -219,33 +219,22 @@ bool ct_index_equal(const struct ct_index *a, const struct ct_index *b)
 	return true;
 }
 
-int ct_cleanup(const struct plan *cur, const struct plan *prev,
+int ct_cleanup(const struct ct_index *cur, const struct ct_index *prev,
 	       struct ct_stats *st)
 {
-	struct ct_index icur, iprev = {0};
 	struct walk w = {.st = st};
 	struct nfct_handle *h;
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
-	ct_index_build(cur, &icur);
-	if (prev)
-		ct_index_build(prev, &iprev);
-	/* Nothing a UDP/SCTP flow could point at changed: no walk. */
-	if (prev && ct_index_equal(&icur, &iprev)) {
-		ct_index_free(&icur);
-		ct_index_free(&iprev);
+	/* Nothing a flow could point at changed: no walk. */
+	if (prev && ct_index_equal(cur, prev))
 		return 0;
-	}
 	h = nfct_open(CONNTRACK, 0);
-	if (!h) {
-		ret = -errno;
-		ct_index_free(&icur);
-		ct_index_free(&iprev);
-		return ret;
-	}
-	w.cur = &icur;
-	w.prev = prev ? &iprev : NULL;
+	if (!h)
+		return -errno;
+	w.cur = cur;
+	w.prev = prev;
 	nfct_callback_register(h, NFCT_T_ALL, walk_cb, &w);
 	for (int i = 0; i < 2 && !ret; i++) {
 		uint32_t family = i ? AF_INET6 : AF_INET;
@@ -263,7 +252,5 @@ int ct_cleanup(const struct plan *cur, const struct plan *prev,
 	}
 	free(w.doomed);
 	nfct_close(h);
-	ct_index_free(&icur);
-	ct_index_free(&iprev);
 	return ret;
 }

@@ -76,11 +76,12 @@ struct ct_stats {
 
 /*
  * Walk the conntrack table of the current network namespace (both
- * families) and delete the stale entries; no walk at all when the UDP/SCTP
- * frontends of cur and prev are equal. prev may be NULL. Returns 0 or
- * -errno (ctnetlink unavailable); st counts what was done.
+ * families) and delete the stale entries; no walk at all when cur and prev
+ * (the indexes of the new and the previous plan) are equal. prev may be
+ * NULL (nothing known of the previous plan). Returns 0 or -errno
+ * (ctnetlink unavailable); st counts what was done.
  */
-int ct_cleanup(const struct plan *cur, const struct plan *prev,
+int ct_cleanup(const struct ct_index *cur, const struct ct_index *prev,
 	       struct ct_stats *st);
 
 #endif
